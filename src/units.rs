@@ -1,0 +1,434 @@
+//! Exact quantities and dose units.
+//!
+//! Every number that takes part in a dose comparison is an exact [`Ratio`]: JSON numbers are read
+//! through their shortest decimal form (`4000.1` is exactly 40001/10), so a dose exactly at a limit
+//! compares equal to it, never a hair above. Masses are kept in micrograms, rates in micrograms per
+//! hour.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+/// Largest numerator or denominator a [`Ratio`] parsed from input may have (10^15).
+const INPUT_CAP: i128 = 1_000_000_000_000_000;
+
+/// An exact rational number `num / den` with `den > 0`, always in lowest terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ratio {
+    num: i128,
+    den: i128,
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
+}
+
+/// Why a number could not be read as an exact quantity.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// Not a finite decimal number.
+    #[error("`{0}` is not a finite decimal number")]
+    NotDecimal(String),
+    /// More digits than an exact quantity here may hold.
+    #[error("`{0}` is out of range (at most 15 significant digits and 9 decimal places)")]
+    OutOfRange(String),
+}
+
+impl Ratio {
+    /// Zero.
+    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+    /// One.
+    pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+
+    /// `num / den`, reduced. Returns `None` when `den` is zero.
+    pub fn new(num: i128, den: i128) -> Option<Ratio> {
+        if den == 0 {
+            return None;
+        }
+        let g = gcd(num, den);
+        let sign = if den < 0 { -1 } else { 1 };
+        Some(Ratio {
+            num: sign * num / g,
+            den: sign * den / g,
+        })
+    }
+
+    /// A whole number.
+    pub const fn from_int(n: i64) -> Ratio {
+        Ratio {
+            num: n as i128,
+            den: 1,
+        }
+    }
+
+    /// Numerator in lowest terms.
+    pub fn numer(self) -> i128 {
+        self.num
+    }
+
+    /// Denominator in lowest terms (always positive).
+    pub fn denom(self) -> i128 {
+        self.den
+    }
+
+    /// Reads a JSON number exactly, through its shortest decimal representation.
+    pub fn from_json(n: &serde_json::Number) -> Result<Ratio, NumberError> {
+        if let Some(i) = n.as_i64() {
+            return Ratio::checked_input(i as i128, 1, &n.to_string());
+        }
+        if let Some(u) = n.as_u64() {
+            return Ratio::checked_input(u as i128, 1, &n.to_string());
+        }
+        match n.as_f64() {
+            Some(f) if f.is_finite() => format!("{f}").parse(),
+            _ => Err(NumberError::NotDecimal(n.to_string())),
+        }
+    }
+
+    fn checked_input(num: i128, den: i128, text: &str) -> Result<Ratio, NumberError> {
+        if num.abs() > INPUT_CAP || den > INPUT_CAP {
+            return Err(NumberError::OutOfRange(text.to_string()));
+        }
+        Ok(Ratio::new(num, den).expect("den > 0"))
+    }
+
+    /// Sum; `None` on overflow.
+    pub fn checked_add(self, o: Ratio) -> Option<Ratio> {
+        let g = gcd(self.den, o.den);
+        let den = (self.den / g).checked_mul(o.den)?;
+        let num = self
+            .num
+            .checked_mul(o.den / g)?
+            .checked_add(o.num.checked_mul(self.den / g)?)?;
+        Ratio::new(num, den)
+    }
+
+    /// Product; `None` on overflow.
+    pub fn checked_mul(self, o: Ratio) -> Option<Ratio> {
+        let g1 = gcd(self.num, o.den);
+        let g2 = gcd(o.num, self.den);
+        let num = (self.num / g1).checked_mul(o.num / g2)?;
+        let den = (self.den / g2).checked_mul(o.den / g1)?;
+        Ratio::new(num, den)
+    }
+
+    /// Quotient; `None` on overflow or division by zero.
+    pub fn checked_div(self, o: Ratio) -> Option<Ratio> {
+        if o.num == 0 {
+            return None;
+        }
+        self.checked_mul(Ratio {
+            num: o.den * o.num.signum(),
+            den: o.num.abs(),
+        })
+    }
+
+    /// True when strictly greater than zero.
+    pub fn is_positive(self) -> bool {
+        self.num > 0
+    }
+
+    /// A float for display and for JSON output only; never used in a comparison.
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+}
+
+impl Ord for Ratio {
+    fn cmp(&self, o: &Ratio) -> Ordering {
+        // Denominators are positive, so cross-multiplying keeps the order. Values are bounded by
+        // the input caps, so this cannot overflow i128 in practice; fall back to floats if it would.
+        match (self.num.checked_mul(o.den), o.num.checked_mul(self.den)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.to_f64().total_cmp(&o.to_f64()),
+        }
+    }
+}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, o: &Ratio) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl FromStr for Ratio {
+    type Err = NumberError;
+
+    /// Parses a plain decimal (`12`, `-0.5`, `2.4`, `1e-3`) exactly.
+    fn from_str(s: &str) -> Result<Ratio, NumberError> {
+        let bad = || NumberError::NotDecimal(s.to_string());
+        let range = || NumberError::OutOfRange(s.to_string());
+        let (mantissa, exp) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().map_err(|_| bad())?),
+            None => (s, 0),
+        };
+        let (neg, digits) = match mantissa.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, mantissa),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let all: String = format!("{int}{frac}");
+        let all = all.trim_start_matches('0');
+        if all.len() > 15 {
+            return Err(range());
+        }
+        let mut num: i128 = if all.is_empty() {
+            0
+        } else {
+            all.parse().map_err(|_| bad())?
+        };
+        let scale = exp - frac.len() as i32;
+        if !(-9..=15).contains(&scale) && num != 0 {
+            return Err(range());
+        }
+        let mut den: i128 = 1;
+        if scale >= 0 {
+            num *= 10i128.pow(scale.max(0) as u32);
+        } else {
+            den = 10i128.pow((-scale) as u32);
+        }
+        if neg {
+            num = -num;
+        }
+        Ratio::checked_input(num, den, s)
+    }
+}
+
+impl fmt::Display for Ratio {
+    /// Exact decimal when the value has one with at most 6 places, else rounded to 3 places.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            return write!(f, "{}", self.num);
+        }
+        for places in 1..=6u32 {
+            let scale = 10i128.pow(places);
+            if (self.num * scale) % self.den == 0 {
+                let v = self.num * scale / self.den;
+                let sign = if v < 0 { "-" } else { "" };
+                let v = v.abs();
+                let frac = format!("{:0width$}", v % scale, width = places as usize);
+                return write!(f, "{sign}{}.{}", v / scale, frac.trim_end_matches('0'));
+            }
+        }
+        write!(f, "{:.3}", self.to_f64())
+    }
+}
+
+/// The unit a dose, strength or limit is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unit {
+    /// Micrograms.
+    Mcg,
+    /// Milligrams.
+    Mg,
+    /// Grams.
+    G,
+    /// Micrograms per hour (transdermal and infusion rates).
+    McgPerH,
+    /// Milligrams per kilogram of body weight.
+    MgPerKg,
+    /// Micrograms per kilogram of body weight.
+    McgPerKg,
+    /// One tablet of a product.
+    Tablet,
+    /// One capsule of a product.
+    Capsule,
+    /// One patch of a product.
+    Patch,
+    /// One millilitre of a liquid product.
+    Ml,
+}
+
+/// What a [`Unit`] measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// A mass, kept in micrograms.
+    Mass,
+    /// A mass per hour, kept in micrograms per hour.
+    Rate,
+    /// A mass per kilogram of body weight, kept in micrograms per kilogram.
+    MassPerKg,
+    /// A count of a product's dosage units.
+    DosageUnit,
+}
+
+impl Unit {
+    /// Every unit, in a stable order.
+    pub const ALL: [Unit; 10] = [
+        Unit::Mcg,
+        Unit::Mg,
+        Unit::G,
+        Unit::McgPerH,
+        Unit::MgPerKg,
+        Unit::McgPerKg,
+        Unit::Tablet,
+        Unit::Capsule,
+        Unit::Patch,
+        Unit::Ml,
+    ];
+
+    /// The spelling used in JSON (`"mg"`, `"mcg/h"`, `"tablet"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Mcg => "mcg",
+            Unit::Mg => "mg",
+            Unit::G => "g",
+            Unit::McgPerH => "mcg/h",
+            Unit::MgPerKg => "mg/kg",
+            Unit::McgPerKg => "mcg/kg",
+            Unit::Tablet => "tablet",
+            Unit::Capsule => "capsule",
+            Unit::Patch => "patch",
+            Unit::Ml => "mL",
+        }
+    }
+
+    /// Reads a unit, accepting the usual aliases (`ug`, `µg`, `mcg/hr`, `tablets`, `ml`).
+    pub fn parse(s: &str) -> Option<Unit> {
+        Some(match s.trim() {
+            "mcg" | "ug" | "µg" | "μg" | "microgram" | "micrograms" => Unit::Mcg,
+            "mg" | "milligram" | "milligrams" => Unit::Mg,
+            "g" | "gram" | "grams" => Unit::G,
+            "mcg/h" | "mcg/hr" | "ug/h" | "ug/hr" | "µg/h" | "μg/h" => Unit::McgPerH,
+            "mg/kg" => Unit::MgPerKg,
+            "mcg/kg" | "ug/kg" | "µg/kg" => Unit::McgPerKg,
+            "tablet" | "tablets" | "tab" | "tabs" | "{tablet}" => Unit::Tablet,
+            "capsule" | "capsules" | "cap" | "caps" | "{capsule}" => Unit::Capsule,
+            "patch" | "patches" | "{patch}" => Unit::Patch,
+            "mL" | "ml" | "milliliter" | "millilitre" => Unit::Ml,
+            _ => return None,
+        })
+    }
+
+    /// What this unit measures.
+    pub fn dimension(self) -> Dimension {
+        match self {
+            Unit::Mcg | Unit::Mg | Unit::G => Dimension::Mass,
+            Unit::McgPerH => Dimension::Rate,
+            Unit::MgPerKg | Unit::McgPerKg => Dimension::MassPerKg,
+            Unit::Tablet | Unit::Capsule | Unit::Patch | Unit::Ml => Dimension::DosageUnit,
+        }
+    }
+
+    /// Micrograms (or micrograms per hour, or per kilogram) in one of this unit; `None` for
+    /// dosage units, whose content depends on the product.
+    pub fn mcg_factor(self) -> Option<i64> {
+        match self {
+            Unit::Mcg | Unit::McgPerH | Unit::McgPerKg => Some(1),
+            Unit::Mg | Unit::MgPerKg => Some(1_000),
+            Unit::G => Some(1_000_000),
+            Unit::Tablet | Unit::Capsule | Unit::Patch | Unit::Ml => None,
+        }
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exact amount in a unit: `5 mg`, `25 mcg/h`, `2 tablet`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Amount {
+    /// The number, exact.
+    pub value: Ratio,
+    /// The unit it is written in.
+    pub unit: Unit,
+}
+
+impl Amount {
+    /// A new amount.
+    pub fn new(value: Ratio, unit: Unit) -> Amount {
+        Amount { value, unit }
+    }
+
+    /// The amount in the base unit of its dimension (micrograms, micrograms per hour or
+    /// micrograms per kilogram); `None` for dosage units.
+    pub fn in_base(self) -> Option<Ratio> {
+        let f = self.unit.mcg_factor()?;
+        self.value.checked_mul(Ratio::from_int(f))
+    }
+
+    /// Converts to another unit of the same dimension, exactly.
+    pub fn convert(self, to: Unit) -> Option<Amount> {
+        if self.unit.dimension() != to.dimension() {
+            return None;
+        }
+        let base = self.in_base()?;
+        let value = base.checked_div(Ratio::from_int(to.mcg_factor()?))?;
+        Some(Amount::new(value, to))
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.value, self.unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Ratio {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(r("2.4"), Ratio::new(12, 5).unwrap());
+        assert_eq!(r("0.15"), Ratio::new(3, 20).unwrap());
+        assert_eq!(r("1e-3"), Ratio::new(1, 1000).unwrap());
+        assert_eq!(r("-0.5"), Ratio::new(-1, 2).unwrap());
+        assert!("1.2.3".parse::<Ratio>().is_err());
+        assert!("NaN".parse::<Ratio>().is_err());
+        assert!("1e30".parse::<Ratio>().is_err());
+    }
+
+    #[test]
+    fn json_floats_read_through_shortest_decimal() {
+        let n: serde_json::Number = serde_json::from_str("4000.1").unwrap();
+        assert_eq!(
+            Ratio::from_json(&n).unwrap(),
+            Ratio::new(40001, 10).unwrap()
+        );
+        let n: serde_json::Number = serde_json::from_str("0.1").unwrap();
+        let tenth = Ratio::from_json(&n).unwrap();
+        // 0.1 * 3 is exactly 0.3 here, unlike in floating point.
+        assert_eq!(tenth.checked_mul(Ratio::from_int(3)).unwrap(), r("0.3"));
+    }
+
+    #[test]
+    fn conversions_round_trip() {
+        let a = Amount::new(r("4"), Unit::G);
+        let mg = a.convert(Unit::Mg).unwrap();
+        assert_eq!(mg.value, Ratio::from_int(4000));
+        assert_eq!(mg.convert(Unit::G).unwrap(), a);
+        assert_eq!(
+            Amount::new(r("0.5"), Unit::Mg).in_base(),
+            Some(Ratio::from_int(500))
+        );
+        assert!(a.convert(Unit::McgPerH).is_none());
+        assert!(Amount::new(r("1"), Unit::Tablet).in_base().is_none());
+    }
+
+    #[test]
+    fn display_is_plain_decimal() {
+        assert_eq!(r("4100").to_string(), "4100");
+        assert_eq!(r("2.5").to_string(), "2.5");
+        assert_eq!(Ratio::new(1, 3).unwrap().to_string(), "0.333");
+        assert_eq!(Amount::new(r("25"), Unit::McgPerH).to_string(), "25 mcg/h");
+    }
+}
