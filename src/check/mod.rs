@@ -1,0 +1,554 @@
+//! Stage 5: checking a regimen against the compiled index.
+//!
+//! Resolves every name, then looks for interactions between every pair of items (one index
+//! probe per pair of concepts), accumulations and duplications, conditions, allergies,
+//! pharmacogenomic rules and doses, and hands the findings to a [`Report`].
+
+mod dose;
+
+use std::borrow::Cow;
+
+use crate::index::Index;
+use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
+use crate::regimen::{Item, Regimen};
+use crate::report::{Finding, Report, Resolved};
+use crate::vocab::{FindingKind, Route, Severity};
+
+pub use dose::crcl_cockcroft_gault;
+
+/// Why a regimen could not be checked. No report is produced.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// A dose whose unit cannot apply to the item (`tablet` for a substance with no product
+    /// strength, `mcg/h` for an oral tablet).
+    #[error("items[{index}] ({id}).dose.unit: {message}")]
+    UnitNotApplicable {
+        /// Position of the item.
+        index: usize,
+        /// The item as given.
+        id: String,
+        /// Why.
+        message: String,
+    },
+    /// A route that cannot apply to the item (`transdermal` for an oral tablet).
+    #[error("items[{index}] ({id}).route: {message}")]
+    RouteNotApplicable {
+        /// Position of the item.
+        index: usize,
+        /// The item as given.
+        id: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A regimen item that resolved to a concept.
+#[derive(Clone, Debug)]
+pub(crate) struct Known<'a> {
+    /// Position in the regimen.
+    pub input: usize,
+    pub item: &'a Item,
+    pub concept: ConceptId,
+    pub id: &'a str,
+    /// The route: given, or the product's, or implied by a transdermal rate.
+    pub route: Option<Route>,
+    /// First duplicate of the same concept, if this one repeats an earlier item.
+    pub repeat_of: Option<usize>,
+}
+
+/// Built-in rule ids. The colon keeps them apart from knowledge-base ids.
+pub mod builtin {
+    /// An item the knowledge base does not know.
+    pub const UNKNOWN_ITEM: &str = "medcheck:unknown-item";
+    /// A condition the knowledge base does not know.
+    pub const UNKNOWN_CONDITION: &str = "medcheck:unknown-condition";
+    /// An allergy the knowledge base does not know.
+    pub const UNKNOWN_ALLERGY: &str = "medcheck:unknown-allergy";
+    /// The same item listed twice.
+    pub const DUPLICATE_ITEM: &str = "medcheck:duplicate-item";
+    /// One ingredient in two or more items.
+    pub const SAME_INGREDIENT: &str = "medcheck:same-ingredient";
+    /// An item the patient has a documented allergy to.
+    pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
+}
+
+/// Checks a regimen. Fails only on input that cannot apply to the items it names.
+pub fn check<'a>(
+    model: &'a Model,
+    index: &'a Index,
+    regimen: &'a Regimen,
+) -> Result<Report<'a>, CheckError> {
+    let mut c = Checker {
+        model,
+        index,
+        findings: Vec::new(),
+        resolved: Vec::with_capacity(regimen.items.len()),
+        known: Vec::with_capacity(regimen.items.len()),
+        conditions: Vec::new(),
+    };
+    c.resolve_items(regimen)?;
+    let conditions = c.resolve_conditions(regimen);
+    c.conditions = conditions.clone();
+    let allergies = c.resolve_allergies(regimen);
+    c.duplicates();
+    c.pairs();
+    c.groups();
+    c.condition_rules(&conditions);
+    c.allergies(&allergies);
+    c.pharmacogenomics(regimen);
+    let skipped = dose::check(
+        model,
+        index,
+        regimen,
+        &c.known,
+        &conditions,
+        &mut c.findings,
+    );
+    Ok(Report::new(
+        model,
+        regimen.id.as_ref(),
+        c.resolved,
+        c.findings,
+        skipped,
+    ))
+}
+
+struct Checker<'a> {
+    model: &'a Model,
+    index: &'a Index,
+    findings: Vec<Finding<'a>>,
+    resolved: Vec<Resolved<'a>>,
+    known: Vec<Known<'a>>,
+    /// The patient's conditions, given and set from age.
+    conditions: Vec<ConceptId>,
+}
+
+impl<'a> Checker<'a> {
+    fn concept_id(&self, c: ConceptId) -> &'a str {
+        &self.model.concept(c).id
+    }
+
+    /// Atoms of an item: the concept itself, and a product's ingredients.
+    fn atoms(&self, c: ConceptId) -> impl Iterator<Item = ConceptId> + 'a {
+        let ingredients = match &self.model.concept(c).detail {
+            Detail::Product(p) => &p.ingredients[..],
+            _ => &[],
+        };
+        std::iter::once(c).chain(ingredients.iter().map(|i| i.substance))
+    }
+
+    fn unknown(
+        &mut self,
+        rule: &'a str,
+        input: &'a str,
+        severity: Severity,
+        what: &str,
+        not_checked: &str,
+    ) {
+        let mut f = Finding::new(
+            FindingKind::UnknownItem,
+            severity,
+            vec![input],
+            rule,
+            Cow::Owned(format!("`{input}` {what}; {not_checked}")),
+        );
+        f.management = Cow::Borrowed(
+            "Check this by other means before signing, or add it to the knowledge base (or correct its spelling).",
+        );
+        f.input = Some(input);
+        self.findings.push(f);
+    }
+
+    fn resolve_items(&mut self, regimen: &'a Regimen) -> Result<(), CheckError> {
+        for (i, item) in regimen.items.iter().enumerate() {
+            let found = self.index.resolve(&item.id);
+            let kind = found.map(|c| self.index.kind(c));
+            self.resolved.push(Resolved {
+                role: "item",
+                input: &item.id,
+                id: found
+                    .filter(|_| kind.is_some_and(ConceptKind::is_item))
+                    .map(|c| self.concept_id(c)),
+                kind: kind.map(ConceptKind::as_str),
+            });
+            let concept = match (found, kind) {
+                (Some(c), Some(k)) if k.is_item() => c,
+                (Some(_), Some(k)) => {
+                    let what = format!(
+                        "names a {}, not a medication, product or therapy",
+                        k.as_str()
+                    );
+                    self.unknown(
+                        builtin::UNKNOWN_ITEM,
+                        &item.id,
+                        Severity::Major,
+                        &what,
+                        "it was not checked",
+                    );
+                    continue;
+                }
+                _ => {
+                    self.unknown(
+                        builtin::UNKNOWN_ITEM,
+                        &item.id,
+                        Severity::Major,
+                        "is not in the knowledge base",
+                        "it was not checked for interactions, doses, conditions or allergies",
+                    );
+                    continue;
+                }
+            };
+            let route = dose::item_route(self.model, i, item, concept)?;
+            let repeat_of = self.known.iter().position(|k| k.concept == concept);
+            self.known.push(Known {
+                input: i,
+                item,
+                concept,
+                id: self.concept_id(concept),
+                route,
+                repeat_of,
+            });
+        }
+        Ok(())
+    }
+
+    /// Patient conditions, resolved, plus those set from the patient's age.
+    fn resolve_conditions(&mut self, regimen: &'a Regimen) -> Vec<ConceptId> {
+        let mut out = Vec::new();
+        for input in &regimen.patient.conditions {
+            let found = self.index.resolve(input);
+            let kind = found.map(|c| self.index.kind(c));
+            let ok = found.filter(|_| kind == Some(ConceptKind::Condition));
+            self.resolved.push(Resolved {
+                role: "condition",
+                input,
+                id: ok.map(|c| self.concept_id(c)),
+                kind: kind.map(ConceptKind::as_str),
+            });
+            match ok {
+                Some(c) => out.push(c),
+                None => self.unknown(
+                    builtin::UNKNOWN_CONDITION,
+                    input,
+                    Severity::Moderate,
+                    "is not a condition the knowledge base knows",
+                    "no item was checked against it",
+                ),
+            }
+        }
+        if let Some(age) = regimen.patient.age_years {
+            for (c, range) in self.index.age_conditions() {
+                if range.contains(age) {
+                    out.push(*c);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn resolve_allergies(&mut self, regimen: &'a Regimen) -> Vec<ConceptId> {
+        let mut out = Vec::new();
+        for input in &regimen.patient.allergies {
+            let found = self.index.resolve(input);
+            let kind = found.map(|c| self.index.kind(c));
+            let ok = found.filter(|_| {
+                matches!(
+                    kind,
+                    Some(ConceptKind::Substance | ConceptKind::Class | ConceptKind::Product)
+                )
+            });
+            self.resolved.push(Resolved {
+                role: "allergy",
+                input,
+                id: ok.map(|c| self.concept_id(c)),
+                kind: kind.map(ConceptKind::as_str),
+            });
+            match ok {
+                Some(c) => out.push(c),
+                None => self.unknown(
+                    builtin::UNKNOWN_ALLERGY,
+                    input,
+                    Severity::Moderate,
+                    "is not a substance or class the knowledge base knows",
+                    "no item was checked against this allergy",
+                ),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The distinct items (first of each repeated concept).
+    fn distinct(&self) -> impl Iterator<Item = &Known<'a>> {
+        self.known.iter().filter(|k| k.repeat_of.is_none())
+    }
+
+    fn duplicates(&mut self) {
+        // The same concept listed more than once.
+        let mut repeated: Vec<(usize, Vec<&'a str>)> = Vec::new();
+        for k in &self.known {
+            if let Some(first) = k.repeat_of {
+                match repeated.iter_mut().find(|r| r.0 == first) {
+                    Some(r) => r.1.push(&k.item.id),
+                    None => repeated.push((first, vec![&self.known[first].item.id, &k.item.id])),
+                }
+            }
+        }
+        for (first, inputs) in repeated {
+            let id = self.known[first].id;
+            let quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
+            let mut f = Finding::new(
+                FindingKind::DuplicateTherapy,
+                Severity::Moderate,
+                vec![id],
+                builtin::DUPLICATE_ITEM,
+                Cow::Owned(format!(
+                    "`{id}` is listed {} times (as {})",
+                    inputs.len(),
+                    quoted.join(", ")
+                )),
+            );
+            f.management = Cow::Borrowed(
+                "Keep one entry per medication, with its full dose, so the total can be checked.",
+            );
+            self.findings.push(f);
+        }
+    }
+
+    fn route_ok(e: Endpoint, route: Option<Route>) -> bool {
+        // An unknown route matches: a rule is not silently skipped for want of a route.
+        e.route.is_none() || route.is_none() || e.route == route
+    }
+
+    /// Rules that hold between two sets of atoms, route-checked, deduplicated and with less
+    /// specific rules dropped where a more specific one matched.
+    fn pair_rules(
+        &self,
+        xs: &[(ConceptId, Option<Route>)],
+        ys: &[(ConceptId, Option<Route>)],
+        out: &mut Vec<RuleId>,
+    ) {
+        out.clear();
+        for &(x, rx) in xs {
+            for &(y, ry) in ys {
+                if x == y {
+                    continue;
+                }
+                for hit in self.index.pair(x, y) {
+                    let (x_is_a, y_is_a) = if x < y {
+                        (hit.low_is_a(), hit.low_is_b())
+                    } else {
+                        (hit.low_is_b(), hit.low_is_a())
+                    };
+                    let RuleKind::Interaction { a, b } = self.model.rule(hit.rule()).kind else {
+                        continue;
+                    };
+                    let fits = (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
+                        || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx));
+                    if fits && self.applies(hit.rule()) {
+                        out.push(hit.rule());
+                    }
+                }
+            }
+        }
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+            let candidates = out.clone();
+            out.retain(|r| !candidates.iter().any(|o| o != r && self.refines(*o, *r)));
+        }
+    }
+
+    /// True when rule `r1` is strictly more specific than `r2`: each endpoint of `r1` is the
+    /// same as or belongs to the matching endpoint of `r2`, with a route at least as narrow.
+    fn refines(&self, r1: RuleId, r2: RuleId) -> bool {
+        let (RuleKind::Interaction { a: a1, b: b1 }, RuleKind::Interaction { a: a2, b: b2 }) =
+            (&self.model.rule(r1).kind, &self.model.rule(r2).kind)
+        else {
+            return false;
+        };
+        let within = |e1: &Endpoint, e2: &Endpoint| {
+            self.index.is_a(e1.concept, e2.concept) && (e2.route.is_none() || e2.route == e1.route)
+        };
+        let le = |a1, b1, a2, b2| {
+            (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
+        };
+        le(a1, b1, a2, b2) && !le(a2, b2, a1, b1)
+    }
+
+    /// True when the patient has every condition the rule requires.
+    fn applies(&self, rule: RuleId) -> bool {
+        self.model
+            .rule(rule)
+            .requires
+            .iter()
+            .all(|c| self.conditions.iter().any(|p| self.index.is_a(*p, *c)))
+    }
+
+    fn rule_finding(&self, kind: FindingKind, rule: RuleId, items: Vec<&'a str>) -> Finding<'a> {
+        let r = self.model.rule(rule);
+        let mut f = Finding::new(kind, r.severity, items, &r.id, Cow::Borrowed(&r.summary));
+        f.management = Cow::Borrowed(&r.management);
+        f.monitoring = Cow::Borrowed(&r.monitoring);
+        f.sources = Cow::Borrowed(&r.sources);
+        f.evidence = Some(r.evidence);
+        f.mechanism = r.mechanism.as_deref();
+        f.effect = r.effect.as_deref();
+        f.uncertainty = r.uncertainty.as_deref().map(Cow::Borrowed);
+        f
+    }
+
+    fn item_atoms(&self, k: &Known<'a>) -> Vec<(ConceptId, Option<Route>)> {
+        self.atoms(k.concept).map(|a| (a, k.route)).collect()
+    }
+
+    fn pairs(&mut self) {
+        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
+        let atoms: Vec<Vec<(ConceptId, Option<Route>)>> =
+            distinct.iter().map(|k| self.item_atoms(k)).collect();
+        let mut rules = Vec::new();
+        for i in 0..distinct.len() {
+            for j in i + 1..distinct.len() {
+                self.pair_rules(&atoms[i], &atoms[j], &mut rules);
+                for &r in &rules {
+                    let (x, y) = (distinct[i].id, distinct[j].id);
+                    let items = if x < y { vec![x, y] } else { vec![y, x] };
+                    let f = self.rule_finding(FindingKind::Interaction, r, items);
+                    self.findings.push(f);
+                }
+            }
+        }
+    }
+
+    fn groups(&mut self) {
+        let mut members: Vec<(RuleId, &'a str)> = Vec::new();
+        for k in self.distinct() {
+            for a in self.atoms(k.concept) {
+                for &r in self.index.unary(a) {
+                    if matches!(
+                        self.model.rule(r).kind,
+                        RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
+                    ) && self.applies(r)
+                    {
+                        members.push((r, k.id));
+                    }
+                }
+            }
+        }
+        members.sort_unstable();
+        members.dedup();
+        for group in members.chunk_by(|a, b| a.0 == b.0) {
+            let rule = group[0].0;
+            let (kind, needed) = match self.model.rule(rule).kind {
+                RuleKind::Accumulation { min_count, .. } => {
+                    (FindingKind::Interaction, min_count as usize)
+                }
+                _ => (FindingKind::DuplicateTherapy, 2),
+            };
+            if group.len() >= needed {
+                let mut items: Vec<&'a str> = group.iter().map(|g| g.1).collect();
+                items.sort_unstable();
+                let f = self.rule_finding(kind, rule, items);
+                self.findings.push(f);
+            }
+        }
+    }
+
+    fn condition_rules(&mut self, conditions: &[ConceptId]) {
+        if conditions.is_empty() {
+            return;
+        }
+        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
+        let mut rules = Vec::new();
+        for k in &distinct {
+            let atoms = self.item_atoms(k);
+            for &c in conditions {
+                self.pair_rules(&atoms, &[(c, None)], &mut rules);
+                for &r in &rules {
+                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![k.id]);
+                    f.condition = Some(self.concept_id(c));
+                    self.findings.push(f);
+                }
+            }
+        }
+    }
+
+    fn allergies(&mut self, allergies: &[ConceptId]) {
+        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
+        for k in &distinct {
+            for &allergy in allergies {
+                let allergy_id = self.concept_id(allergy);
+                if self.atoms(k.concept).any(|a| self.index.is_a(a, allergy)) {
+                    let mut f = Finding::new(
+                        FindingKind::Allergy,
+                        Severity::Contraindicated,
+                        vec![k.id],
+                        builtin::DOCUMENTED_ALLERGY,
+                        Cow::Owned(format!(
+                            "`{}` is or contains `{allergy_id}`, a documented allergy",
+                            k.id
+                        )),
+                    );
+                    f.management = Cow::Borrowed(
+                        "Do not give unless the allergy record is confirmed wrong; choose an alternative outside the allergen's class.",
+                    );
+                    f.allergy = Some(allergy_id);
+                    self.findings.push(f);
+                    continue;
+                }
+                let mut fired: Vec<RuleId> = Vec::new();
+                for a in self.atoms(k.concept) {
+                    for &r in self.index.unary(a) {
+                        if let RuleKind::CrossSensitivity { allergen, .. } = self.model.rule(r).kind
+                        {
+                            if self.index.is_a(allergy, allergen)
+                                && !fired.contains(&r)
+                                && self.applies(r)
+                            {
+                                fired.push(r);
+                            }
+                        }
+                    }
+                }
+                for r in fired {
+                    let mut f = self.rule_finding(FindingKind::Allergy, r, vec![k.id]);
+                    f.allergy = Some(allergy_id);
+                    self.findings.push(f);
+                }
+            }
+        }
+    }
+
+    fn pharmacogenomics(&mut self, regimen: &'a Regimen) {
+        if regimen.patient.phenotypes.is_empty() {
+            return;
+        }
+        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
+        for k in &distinct {
+            let mut fired: Vec<RuleId> = Vec::new();
+            for a in self.atoms(k.concept) {
+                for &r in self.index.unary(a) {
+                    if let RuleKind::Pharmacogenomic {
+                        gene, phenotypes, ..
+                    } = &self.model.rule(r).kind
+                    {
+                        let has = regimen.patient.phenotypes.get(&**gene);
+                        if has.is_some_and(|p| phenotypes.contains(p))
+                            && !fired.contains(&r)
+                            && self.applies(r)
+                        {
+                            fired.push(r);
+                        }
+                    }
+                }
+            }
+            for r in fired {
+                let f = self.rule_finding(FindingKind::Pharmacogenomic, r, vec![k.id]);
+                self.findings.push(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,490 @@
+//! The regimen to check: items (drugs, products, herbs, therapies) and optional patient context.
+//!
+//! [`Regimen::from_json`] reads the JSON form and refuses, with the item and the field named,
+//! anything it cannot take at face value: unknown fields, unknown units or routes, doses that are
+//! zero, negative, not numbers or absurdly large, inputs past the size caps.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Amount, Dimension, Ratio, Unit};
+use crate::vocab::{Phenotype, Route};
+
+/// Most items a regimen may hold.
+pub const MAX_ITEMS: usize = 500;
+/// Longest item id, condition, allergy or gene name, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+/// Most conditions, allergies or phenotypes a patient may list, each.
+pub const MAX_PATIENT_ENTRIES: usize = 100;
+/// Largest regimen document, in bytes.
+pub const MAX_REGIMEN_BYTES: usize = 1 << 20;
+
+/// Why a regimen was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RegimenError {
+    /// Malformed JSON or an unexpected shape.
+    #[error("line {line}, column {column}: {path}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Path to the offending field (`items[2].dose.unit`).
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A value that parses but cannot be used.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// Path to the field (`items[1].dose.value`), with the item's id where it has one.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// Larger than a cap.
+    #[error("{what}: {found} is more than the limit of {max}")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// How large it was.
+        found: usize,
+        /// The cap.
+        max: usize,
+    },
+}
+
+/// The regimen's own id, echoed in its report (`"id"` in batch screening).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RegimenId {
+    /// A string id.
+    Text(String),
+    /// A numeric id.
+    Number(serde_json::Number),
+}
+
+/// Patient sex, for Cockcroft-Gault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+}
+
+/// A dose: a value in a unit.
+pub type Dose = Amount;
+
+/// One item of the regimen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// As given: a canonical id, synonym, brand name or `rxnorm:CODE`.
+    pub id: String,
+    /// One dose, when given.
+    pub dose: Option<Dose>,
+    /// Doses per day (may be fractional: 0.5 is every other day).
+    pub times_per_day: Option<Ratio>,
+    /// Course length in days.
+    pub days: Option<u32>,
+    /// Route, when given.
+    pub route: Option<Route>,
+}
+
+/// Patient context; every field is optional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Patient {
+    /// Age in years.
+    pub age_years: Option<Ratio>,
+    /// Weight in kg.
+    pub weight_kg: Option<Ratio>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Serum creatinine in mg/dL.
+    pub serum_creatinine_mg_dl: Option<Ratio>,
+    /// Creatinine clearance in mL/min, when known directly.
+    pub crcl_ml_min: Option<Ratio>,
+    /// Conditions as given.
+    pub conditions: Vec<String>,
+    /// Allergies as given (substances or classes).
+    pub allergies: Vec<String>,
+    /// Metabolizer phenotypes by gene (`CYP2D6` -> ultrarapid).
+    pub phenotypes: BTreeMap<String, Phenotype>,
+}
+
+/// A regimen: items and optional patient context.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Regimen {
+    /// The regimen's id, echoed in the report.
+    pub id: Option<RegimenId>,
+    /// Patient context.
+    pub patient: Patient,
+    /// Items, in input order.
+    pub items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegimen {
+    #[serde(default)]
+    id: Option<RegimenId>,
+    #[serde(default)]
+    patient: Option<RawPatient>,
+    items: Vec<RawItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatient {
+    #[serde(default)]
+    age_years: Option<serde_json::Value>,
+    #[serde(default)]
+    weight_kg: Option<serde_json::Value>,
+    #[serde(default)]
+    sex: Option<Sex>,
+    #[serde(default)]
+    serum_creatinine_mg_dl: Option<serde_json::Value>,
+    #[serde(default)]
+    crcl_ml_min: Option<serde_json::Value>,
+    #[serde(default)]
+    conditions: Vec<String>,
+    #[serde(default)]
+    allergies: Vec<String>,
+    #[serde(default)]
+    phenotypes: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: String,
+    #[serde(default)]
+    dose: Option<RawDose>,
+    #[serde(default)]
+    times_per_day: Option<serde_json::Value>,
+    #[serde(default)]
+    days: Option<serde_json::Value>,
+    #[serde(default)]
+    route: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDose {
+    value: serde_json::Value,
+    unit: String,
+}
+
+impl Regimen {
+    /// Reads and checks a regimen from JSON.
+    pub fn from_json(text: &str) -> Result<Regimen, RegimenError> {
+        if text.len() > MAX_REGIMEN_BYTES {
+            return Err(RegimenError::TooLarge {
+                what: "regimen size in bytes",
+                found: text.len(),
+                max: MAX_REGIMEN_BYTES,
+            });
+        }
+        let raw: RawRegimen = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(_) => {
+                // Parse again, slower, to name the field that failed.
+                let de = &mut serde_json::Deserializer::from_str(text);
+                match serde_path_to_error::deserialize::<_, RawRegimen>(de) {
+                    Ok(raw) => raw,
+                    Err(e) => {
+                        let path = e.path().to_string();
+                        let inner = e.into_inner();
+                        let message = inner.to_string();
+                        let message = match message.rfind(" at line ") {
+                            Some(i) => message[..i].to_string(),
+                            None => message,
+                        };
+                        return Err(RegimenError::Json {
+                            line: inner.line(),
+                            column: inner.column(),
+                            path,
+                            message,
+                        });
+                    }
+                }
+            }
+        };
+        Regimen::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawRegimen) -> Result<Regimen, RegimenError> {
+        if raw.items.len() > MAX_ITEMS {
+            return Err(RegimenError::TooLarge {
+                what: "items",
+                found: raw.items.len(),
+                max: MAX_ITEMS,
+            });
+        }
+        if let Some(RegimenId::Text(id)) = &raw.id {
+            name("id", id)?;
+        }
+        let patient = match raw.patient {
+            Some(p) => patient(p)?,
+            None => Patient::default(),
+        };
+        let items = raw
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(i, it)| item(i, it))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Regimen {
+            id: raw.id,
+            patient,
+            items,
+        })
+    }
+}
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> RegimenError {
+    RegimenError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn name(path: &str, s: &str) -> Result<(), RegimenError> {
+    if s.trim().is_empty() {
+        return Err(invalid(path, "must not be empty"));
+    }
+    if s.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(
+            path,
+            format!("longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A number in `[min, max]` (or `(0, max]` when `positive`), read exactly.
+fn number(
+    path: &str,
+    v: &serde_json::Value,
+    positive: bool,
+    max: i64,
+) -> Result<Ratio, RegimenError> {
+    let serde_json::Value::Number(n) = v else {
+        return Err(invalid(path, format!("must be a number, found {v}")));
+    };
+    let r = Ratio::from_json(n).map_err(|e| invalid(path, e.to_string()))?;
+    if positive && !r.is_positive() {
+        return Err(invalid(path, format!("{r} must be greater than zero")));
+    }
+    if r < Ratio::ZERO {
+        return Err(invalid(path, format!("{r} must not be negative")));
+    }
+    if r > Ratio::from_int(max) {
+        return Err(invalid(
+            path,
+            format!("{r} is implausibly large (at most {max})"),
+        ));
+    }
+    Ok(r)
+}
+
+fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
+    let opt = |v: &Option<serde_json::Value>, path: &str, positive: bool, max: i64| {
+        v.as_ref()
+            .map(|v| number(path, v, positive, max))
+            .transpose()
+    };
+    for (what, list) in [
+        ("patient.conditions", &p.conditions),
+        ("patient.allergies", &p.allergies),
+    ] {
+        if list.len() > MAX_PATIENT_ENTRIES {
+            return Err(RegimenError::TooLarge {
+                what: if what.ends_with("conditions") {
+                    "patient conditions"
+                } else {
+                    "patient allergies"
+                },
+                found: list.len(),
+                max: MAX_PATIENT_ENTRIES,
+            });
+        }
+        for (i, s) in list.iter().enumerate() {
+            name(&format!("{what}[{i}]"), s)?;
+        }
+    }
+    if p.phenotypes.len() > MAX_PATIENT_ENTRIES {
+        return Err(RegimenError::TooLarge {
+            what: "patient phenotypes",
+            found: p.phenotypes.len(),
+            max: MAX_PATIENT_ENTRIES,
+        });
+    }
+    let mut phenotypes = BTreeMap::new();
+    for (gene, value) in &p.phenotypes {
+        let path = format!("patient.phenotypes.{gene}");
+        name(&path, gene)?;
+        let phenotype = Phenotype::parse_lenient(value).ok_or_else(|| {
+            invalid(
+                &path,
+                format!(
+                    "unknown phenotype `{value}` (allowed: {})",
+                    Phenotype::allowed()
+                ),
+            )
+        })?;
+        phenotypes.insert(gene.trim().to_ascii_uppercase(), phenotype);
+    }
+    Ok(Patient {
+        age_years: opt(&p.age_years, "patient.age_years", false, 130)?,
+        weight_kg: opt(&p.weight_kg, "patient.weight_kg", true, 700)?,
+        sex: p.sex,
+        serum_creatinine_mg_dl: opt(
+            &p.serum_creatinine_mg_dl,
+            "patient.serum_creatinine_mg_dl",
+            true,
+            40,
+        )?,
+        crcl_ml_min: opt(&p.crcl_ml_min, "patient.crcl_ml_min", false, 400)?,
+        conditions: p.conditions,
+        allergies: p.allergies,
+        phenotypes,
+    })
+}
+
+/// Largest single dose accepted, in each dimension's unit: mass and per-kg in mg, rate in mcg/h,
+/// dosage units in units. Past these the input is a typing error, not a dose.
+fn dose_cap(unit: Unit) -> (Ratio, &'static str) {
+    match unit.dimension() {
+        Dimension::Mass => (Ratio::from_int(100_000_000), "100 g"),
+        Dimension::Rate => (Ratio::from_int(100_000), "100000 mcg/h"),
+        Dimension::MassPerKg => (Ratio::from_int(1_000_000), "1000 mg/kg"),
+        Dimension::DosageUnit => (Ratio::from_int(1_000), "1000 units"),
+    }
+}
+
+fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
+    let at = |field: &str| {
+        if raw.id.trim().is_empty() {
+            format!("items[{i}].{field}")
+        } else {
+            format!("items[{i}] ({}).{field}", raw.id)
+        }
+    };
+    name(&format!("items[{i}].id"), &raw.id)?;
+    let dose = match &raw.dose {
+        None => None,
+        Some(d) => {
+            let unit = Unit::parse(&d.unit).ok_or_else(|| {
+                invalid(
+                    at("dose.unit"),
+                    format!(
+                        "unknown unit `{}` (allowed: {})",
+                        d.unit,
+                        Unit::ALL.map(Unit::as_str).join(", ")
+                    ),
+                )
+            })?;
+            let value = number(&at("dose.value"), &d.value, true, i64::MAX)?;
+            let amount = Amount::new(value, unit);
+            let (cap, shown) = dose_cap(unit);
+            let size = match unit.dimension() {
+                Dimension::DosageUnit => Some(value),
+                _ => amount.in_base(),
+            };
+            if size.is_none_or(|s| s > cap) {
+                return Err(invalid(
+                    at("dose.value"),
+                    format!("{amount} is implausibly large (at most {shown})"),
+                ));
+            }
+            Some(amount)
+        }
+    };
+    let times_per_day = raw
+        .times_per_day
+        .as_ref()
+        .map(|v| number(&at("times_per_day"), v, true, 48))
+        .transpose()?;
+    let days = match &raw.days {
+        None => None,
+        Some(v) => {
+            let d = number(&at("days"), v, true, 3650)?;
+            if d.denom() != 1 {
+                return Err(invalid(
+                    at("days"),
+                    format!("{d} must be a whole number of days"),
+                ));
+            }
+            Some(d.numer() as u32)
+        }
+    };
+    let route = match &raw.route {
+        None => None,
+        Some(r) => Some(Route::parse(r).ok_or_else(|| {
+            invalid(
+                at("route"),
+                format!("unknown route `{r}` (allowed: {})", Route::allowed()),
+            )
+        })?),
+    };
+    Ok(Item {
+        id: raw.id,
+        dose,
+        times_per_day,
+        days,
+        route,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_issue_example() {
+        let r = Regimen::from_json(
+            r#"{"patient": {"age_years": 72, "weight_kg": 60, "sex": "female",
+                "serum_creatinine_mg_dl": 1.4, "conditions": ["chronic-kidney-disease"],
+                "allergies": ["nsaid"], "phenotypes": {"CYP2D6": "ultrarapid"}},
+              "items": [{"id": "oxycodone", "dose": {"value": 10, "unit": "mg"}, "times_per_day": 4,
+                         "days": 30, "route": "oral"},
+                        {"id": "St John's Wort"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.patient.phenotypes["CYP2D6"], Phenotype::Ultrarapid);
+        assert_eq!(r.items[0].dose.unwrap().to_string(), "10 mg");
+    }
+
+    #[test]
+    fn refuses_with_item_and_field() {
+        let e = Regimen::from_json(
+            r#"{"items":[{"id":"a"},{"id":"b","dose":{"value":-1,"unit":"mg"}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("items[1] (b).dose.value"), "{e}");
+        let e = Regimen::from_json(r#"{"items":[{"id":"b","dose":{"value":"NaN","unit":"mg"}}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must be a number"), "{e}");
+        let e = Regimen::from_json(r#"{"items":[{"id":"b","dose":{"value":1,"unit":"mgg"}}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown unit `mgg`"), "{e}");
+        let e = Regimen::from_json(r#"{"items":[{"id":"b","dose":{"value":1e12,"unit":"mg"}}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("implausibly large"), "{e}");
+        let e = Regimen::from_json(r#"{"patient":{"age":3},"items":[]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("patient") && e.contains("unknown field `age`"),
+            "{e}"
+        );
+    }
+}
