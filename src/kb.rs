@@ -1,0 +1,262 @@
+//! The knowledge base: the whole trip from source data to compiled index, behind one type.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+
+use crate::check::{self, CheckError};
+use crate::graph::ConceptGraph;
+use crate::index::{Index, MAX_RULES};
+use crate::model::{ConceptKind, Location, Model, RuleKind, ValidationError};
+use crate::regimen::Regimen;
+use crate::report::Report;
+use crate::source::{Origin, SourceData, SourceError};
+use crate::vocab::{Evidence, Severity};
+
+/// Why a knowledge base could not be loaded. Every problem found is listed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Files that could not be read or parsed.
+    #[error("{} data file problem(s):\n{}", .0.len(), list(.0))]
+    Source(Vec<SourceError>),
+    /// Data that parsed but is not valid.
+    #[error("{} validation problem(s):\n{}", .0.len(), list(.0))]
+    Invalid(Vec<ValidationError>),
+}
+
+fn list<E: std::fmt::Display>(errors: &[E]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl LoadError {
+    /// Every problem, one line each.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            LoadError::Source(e) => e.iter().map(ToString::to_string).collect(),
+            LoadError::Invalid(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+struct Inner {
+    origin: Origin,
+    model: Model,
+    graph: ConceptGraph,
+    index: Index,
+}
+
+/// A loaded, validated and compiled knowledge base. Cheap to clone and share across threads.
+///
+/// ```
+/// use medcheck::{KnowledgeBase, Regimen};
+/// let kb = KnowledgeBase::bundled();
+/// let regimen = Regimen::from_json(r#"{"items": [{"id": "warfarin"}, {"id": "ibuprofen"}]}"#)?;
+/// let report = kb.check(&regimen)?;
+/// assert!(report.findings.iter().any(|f| f.items == ["ibuprofen", "warfarin"]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct KnowledgeBase {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for KnowledgeBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeBase")
+            .field("origin", &self.inner.origin)
+            .field("concepts", &self.inner.model.concepts.len())
+            .field("rules", &self.inner.model.rules.len())
+            .finish()
+    }
+}
+
+static BUNDLED: OnceLock<Result<KnowledgeBase, LoadError>> = OnceLock::new();
+
+impl KnowledgeBase {
+    /// The knowledge base compiled into the library, built on first use and shared after.
+    ///
+    /// # Panics
+    /// If the bundled data is invalid, which the crate's own tests rule out; use
+    /// [`KnowledgeBase::try_bundled`] to handle that case.
+    pub fn bundled() -> &'static KnowledgeBase {
+        match KnowledgeBase::try_bundled() {
+            Ok(kb) => kb,
+            Err(e) => panic!("the bundled knowledge base is invalid: {e}"),
+        }
+    }
+
+    /// The bundled knowledge base, or why it failed to load.
+    pub fn try_bundled() -> Result<&'static KnowledgeBase, &'static LoadError> {
+        BUNDLED
+            .get_or_init(|| {
+                let source = SourceData::bundled().map_err(LoadError::Source)?;
+                KnowledgeBase::from_source(source, Origin::Bundled)
+            })
+            .as_ref()
+    }
+
+    /// Loads, validates and compiles the data files in `dir`.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<KnowledgeBase, LoadError> {
+        let dir = dir.as_ref();
+        let source = SourceData::from_dir(dir).map_err(LoadError::Source)?;
+        KnowledgeBase::from_source(source, Origin::Dir(dir.to_path_buf()))
+    }
+
+    /// Validates and compiles parsed source data.
+    pub fn from_source(source: SourceData, origin: Origin) -> Result<KnowledgeBase, LoadError> {
+        if source.rules.len() > MAX_RULES {
+            return Err(LoadError::Invalid(vec![ValidationError::BadNumber {
+                at: Location::new("rules.json", "", ""),
+                reason: format!(
+                    "{} rules is more than the {MAX_RULES} the index holds",
+                    source.rules.len()
+                ),
+            }]));
+        }
+        let model = Model::build(&source).map_err(LoadError::Invalid)?;
+        let graph = ConceptGraph::build(&model).map_err(LoadError::Invalid)?;
+        let index = Index::compile(&model, &graph);
+        Ok(KnowledgeBase {
+            inner: Arc::new(Inner {
+                origin,
+                model,
+                graph,
+                index,
+            }),
+        })
+    }
+
+    /// Checks a regimen against this knowledge base.
+    pub fn check<'a>(&'a self, regimen: &'a Regimen) -> Result<Report<'a>, CheckError> {
+        check::check(&self.inner.model, &self.inner.index, regimen)
+    }
+
+    /// Where the data came from.
+    pub fn origin(&self) -> &Origin {
+        &self.inner.origin
+    }
+
+    /// The validated model.
+    pub fn model(&self) -> &Model {
+        &self.inner.model
+    }
+
+    /// The concept graph.
+    pub fn graph(&self) -> &ConceptGraph {
+        &self.inner.graph
+    }
+
+    /// The compiled index.
+    pub fn index(&self) -> &Index {
+        &self.inner.index
+    }
+
+    /// Counts by kind, severity and evidence level.
+    pub fn stats(&self) -> Stats {
+        let m = &self.inner.model;
+        let mut s = Stats::default();
+        for c in &m.concepts {
+            let n = match c.kind() {
+                ConceptKind::Substance => &mut s.substances,
+                ConceptKind::Product => &mut s.products,
+                ConceptKind::Therapy => &mut s.therapies,
+                ConceptKind::Class => &mut s.classes,
+                ConceptKind::Condition => &mut s.conditions,
+            };
+            *n += 1;
+        }
+        for r in &m.rules {
+            let kind = match r.kind {
+                RuleKind::Interaction { .. } => "interaction",
+                RuleKind::Accumulation { .. } => "accumulation",
+                RuleKind::Duplication { .. } => "duplication",
+                RuleKind::Pharmacogenomic { .. } => "pharmacogenomic",
+                RuleKind::CrossSensitivity { .. } => "cross-sensitivity",
+            };
+            bump(&mut s.rules_by_kind, kind);
+            bump(&mut s.rules_by_severity, r.severity.as_str());
+            bump(&mut s.rules_by_evidence, r.evidence.as_str());
+        }
+        s.rules = m.rules.len();
+        s.dose_limits = m.dose_limits.len();
+        s.opioid_conversions = m.opioid_conversions.len();
+        s.mme_thresholds = m.mme_thresholds.len();
+        s.monitoring = m.monitoring.len();
+        s.sources = m.sources.len();
+        s.indexed_pairs = self.inner.index.pair_count();
+        let order = |list: &mut Vec<(String, usize)>, all: &[&str]| {
+            list.sort_by_key(|(k, _)| all.iter().position(|a| a == k).unwrap_or(usize::MAX));
+        };
+        let sev: Vec<&str> = Severity::ALL.iter().rev().map(|s| s.as_str()).collect();
+        order(&mut s.rules_by_severity, &sev);
+        let ev: Vec<&str> = Evidence::ALL.iter().rev().map(|s| s.as_str()).collect();
+        order(&mut s.rules_by_evidence, &ev);
+        s.rules_by_kind.sort();
+        s
+    }
+}
+
+fn bump(list: &mut Vec<(String, usize)>, key: &str) {
+    match list.iter_mut().find(|(k, _)| k == key) {
+        Some((_, n)) => *n += 1,
+        None => list.push((key.to_string(), 1)),
+    }
+}
+
+/// What a knowledge base holds.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    /// Substances.
+    pub substances: usize,
+    /// Products.
+    pub products: usize,
+    /// Therapies.
+    pub therapies: usize,
+    /// Classes.
+    pub classes: usize,
+    /// Conditions.
+    pub conditions: usize,
+    /// Rules.
+    pub rules: usize,
+    /// Rules by kind.
+    pub rules_by_kind: Vec<(String, usize)>,
+    /// Rules by severity, most severe first.
+    pub rules_by_severity: Vec<(String, usize)>,
+    /// Rules by evidence level, strongest first.
+    pub rules_by_evidence: Vec<(String, usize)>,
+    /// Dose limits.
+    pub dose_limits: usize,
+    /// MME conversion entries.
+    pub opioid_conversions: usize,
+    /// MME thresholds.
+    pub mme_thresholds: usize,
+    /// Monitoring requirements.
+    pub monitoring: usize,
+    /// Sources.
+    pub sources: usize,
+    /// Concrete concept pairs with at least one interaction rule, after class expansion.
+    pub indexed_pairs: usize,
+}
+
+impl Stats {
+    /// One line: `47 substances, 12 products, ...`.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} substances, {} products, {} therapies, {} classes, {} conditions, {} rules, {} dose limits, {} monitoring, {} sources",
+            self.substances,
+            self.products,
+            self.therapies,
+            self.classes,
+            self.conditions,
+            self.rules,
+            self.dose_limits,
+            self.monitoring,
+            self.sources
+        )
+    }
+}

@@ -1,0 +1,265 @@
+//! The `medcheck` command: a thin layer over the library.
+//!
+//! Exit codes: 0 success (for `check`, nothing at or above `--fail-on`); 1 a finding at or above
+//! `--fail-on`, or invalid data for `validate`; 2 bad input or usage, with the reason on stderr.
+#![forbid(unsafe_code)]
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use medcheck::{KnowledgeBase, Regimen, Severity};
+
+#[derive(Parser)]
+#[command(
+    name = "medcheck",
+    version,
+    about = "Check a treatment plan for drug, herb, therapy and dose safety problems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a regimen (JSON) and print the report.
+    Check {
+        /// Regimen file, or `-` for standard input.
+        file: PathBuf,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Exit 1 when a finding is at or above this severity (`none` never fails).
+        #[arg(long, value_name = "SEVERITY", default_value = "major", value_parser = parse_fail_on)]
+        fail_on: FailOn,
+    },
+    /// Validate a data directory (the bundled data without DIR) and print a summary.
+    Validate {
+        /// Data directory; the bundled knowledge base when absent.
+        dir: Option<PathBuf>,
+    },
+    /// Print counts by kind, severity and evidence level.
+    Stats {
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show what names resolve to, with their classes.
+    Lookup {
+        /// Names, synonyms, brand names or `rxnorm:CODE`.
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Text,
+}
+
+#[derive(Clone, Copy)]
+struct FailOn(Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "none" {
+        return Ok(FailOn(None));
+    }
+    Severity::parse(s)
+        .map(|s| FailOn(Some(s)))
+        .ok_or_else(|| format!("expected one of {}, none", Severity::allowed()))
+}
+
+/// An error that ends the command with exit code 2.
+struct Fail(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            file,
+            data,
+            format,
+            fail_on,
+        } => check(&file, data.as_deref(), format, fail_on),
+        Command::Validate { dir } => validate(dir.as_deref()),
+        Command::Stats { data, format } => stats(data.as_deref(), format),
+        Command::Lookup { names, data } => lookup(&names, data.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fail(message)) => {
+            eprintln!("medcheck: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn knowledge_base(data: Option<&Path>) -> Result<KnowledgeBase, Fail> {
+    match data {
+        None => KnowledgeBase::try_bundled()
+            .cloned()
+            .map_err(|e| Fail(format!("bundled knowledge base: {e}"))),
+        Some(dir) => {
+            KnowledgeBase::from_dir(dir).map_err(|e| Fail(format!("{}: {e}", dir.display())))
+        }
+    }
+}
+
+fn read_input(file: &Path) -> Result<String, Fail> {
+    let mut text = String::new();
+    if file == Path::new("-") {
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Fail(format!("standard input: {e}")))?;
+    } else {
+        text =
+            std::fs::read_to_string(file).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    }
+    Ok(text)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), Fail> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Fail(format!("writing output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check(
+    file: &Path,
+    data: Option<&Path>,
+    format: Format,
+    fail_on: FailOn,
+) -> Result<ExitCode, Fail> {
+    let text = read_input(file)?;
+    let regimen =
+        Regimen::from_json(&text).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    let kb = knowledge_base(data)?;
+    let report = kb
+        .check(&regimen)
+        .map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    let out = match format {
+        Format::Json => report.to_json_pretty() + "\n",
+        Format::Text => report.to_text(),
+    };
+    emit(&out)?;
+    let failed = match (fail_on.0, report.max_severity()) {
+        (Some(threshold), Some(worst)) => worst >= threshold,
+        _ => false,
+    };
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn validate(dir: Option<&Path>) -> Result<ExitCode, Fail> {
+    if let Some(d) = dir {
+        if !d.is_dir() {
+            return Err(Fail(format!("{}: not a directory", d.display())));
+        }
+    }
+    let name = dir.map_or("bundled data".to_string(), |d| d.display().to_string());
+    let kb = match dir {
+        None => KnowledgeBase::try_bundled()
+            .cloned()
+            .map_err(|e| e.problems()),
+        Some(d) => KnowledgeBase::from_dir(d).map_err(|e| e.problems()),
+    };
+    match kb {
+        Ok(kb) => {
+            emit(&format!("{name}: valid: {}\n", kb.stats().summary_line()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("{name}: invalid: {} problem(s)", problems.len());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn stats(data: Option<&Path>, format: Format) -> Result<ExitCode, Fail> {
+    let kb = knowledge_base(data)?;
+    let s = kb.stats();
+    let out = match format {
+        Format::Json => serde_json::to_string_pretty(&s).map_err(|e| Fail(e.to_string()))? + "\n",
+        Format::Text => {
+            let mut out = format!("{}\n", s.summary_line());
+            let line = |title: &str, list: &[(String, usize)]| {
+                let parts: Vec<String> = list.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                format!("{title}: {}\n", parts.join(", "))
+            };
+            out += &line("rules by kind", &s.rules_by_kind);
+            out += &line("rules by severity", &s.rules_by_severity);
+            out += &line("rules by evidence", &s.rules_by_evidence);
+            out += &format!(
+                "{} opioid conversions, {} MME thresholds, {} indexed concept pairs\n",
+                s.opioid_conversions, s.mme_thresholds, s.indexed_pairs
+            );
+            out
+        }
+    };
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lookup(names: &[String], data: Option<&Path>) -> Result<ExitCode, Fail> {
+    let kb = knowledge_base(data)?;
+    let model = kb.model();
+    let mut out = String::new();
+    let mut missing = false;
+    for name in names {
+        match kb.index().resolve(name) {
+            None => {
+                missing = true;
+                out += &format!("{name}: not in the knowledge base\n");
+            }
+            Some(c) => {
+                let concept = model.concept(c);
+                let classes: Vec<&str> = kb
+                    .graph()
+                    .ancestors(c)
+                    .iter()
+                    .filter(|a| **a != c)
+                    .map(|a| &*model.concept(*a).id)
+                    .collect();
+                out += &format!(
+                    "{name}: {} `{}` ({})",
+                    concept.kind().as_str(),
+                    concept.id,
+                    concept.name
+                );
+                if !classes.is_empty() {
+                    out += &format!(", in {}", classes.join(", "));
+                }
+                out += "\n";
+            }
+        }
+    }
+    emit(&out)?;
+    Ok(if missing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
