@@ -774,6 +774,7 @@ impl<'a> DoseChecker<'a, '_> {
         let mut not_counted: Vec<NotCounted<'a>> = Vec::new();
         let mut items: Vec<&'a str> = Vec::new();
         let mut notes: Vec<&'a str> = Vec::new();
+        let mut any_dosed = false;
         for k in known {
             let substances: Vec<ConceptId> = match &self.model.concept(k.concept).detail {
                 Detail::Product(p) => p.ingredients.iter().map(|i| i.substance).collect(),
@@ -782,6 +783,7 @@ impl<'a> DoseChecker<'a, '_> {
             };
             for s in substances.into_iter().filter(|s| self.index.is_opioid(*s)) {
                 items.push(k.id);
+                any_dosed |= k.item.dose.is_some();
                 let d = dosed
                     .iter()
                     .find(|d| d.input == k.input && d.substance == s);
@@ -893,7 +895,8 @@ impl<'a> DoseChecker<'a, '_> {
                 });
                 f
             }
-            None if incomplete => {
+            // With no opioid dose at all there is no total to qualify; `skipped` says why.
+            None if incomplete && any_dosed => {
                 let summary = format!(
                     "The opioid MME total is incomplete: {value} counted, and some opioid items could not be counted"
                 );
