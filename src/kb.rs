@@ -260,3 +260,24 @@ impl Stats {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knowledge_base_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<KnowledgeBase>();
+        let kb = KnowledgeBase::bundled();
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let kb = kb.clone();
+                std::thread::spawn(move || kb.stats().rules)
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), kb.stats().rules);
+        }
+    }
+}
