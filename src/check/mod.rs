@@ -70,6 +70,8 @@ pub mod builtin {
     pub const SAME_INGREDIENT: &str = "medcheck:same-ingredient";
     /// An item the patient has a documented allergy to.
     pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
+    /// The opioid MME total is incomplete and under every threshold.
+    pub const MME_INCOMPLETE: &str = "medcheck:mme-incomplete";
 }
 
 /// Checks a regimen. Fails only on input that cannot apply to the items it names.
