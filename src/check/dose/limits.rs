@@ -307,9 +307,8 @@ impl<'a> Limits<'a, '_> {
             }
         };
         if let [limit] = candidates[..] {
-            let assumed = d.route.is_none();
             for outcome in self.evaluate(d, limit) {
-                self.report(d, limit, outcome, assumed, out);
+                self.report(d, limit, outcome, out);
             }
             return;
         }
@@ -352,7 +351,6 @@ impl<'a> Limits<'a, '_> {
         d: &Dosed<'a>,
         limit: &'a DoseLimit,
         outcome: Outcome<'a>,
-        assumed: bool,
         out: &mut Out<'a, '_>,
     ) {
         let q = d.quantity;
@@ -362,7 +360,7 @@ impl<'a> Limits<'a, '_> {
                 value,
                 chosen,
             } => {
-                let f = self.finding(d, limit, kind, value, chosen, assumed);
+                let f = self.finding(d, limit, kind, value, chosen);
                 out.findings.push(f);
             }
             Outcome::Missing { kind, chosen } => {
@@ -465,7 +463,6 @@ impl<'a> Limits<'a, '_> {
         kind: Kind,
         value: Ratio,
         chosen: Chosen<'a>,
-        assumed: bool,
     ) -> Finding<'a> {
         let q = d.quantity;
         let (value, max) = (shown(kind, q, value), shown(kind, q, chosen.value));
@@ -476,16 +473,8 @@ impl<'a> Limits<'a, '_> {
             format!(" (from `{}`)", d.item)
         };
         let (basis, crcl, crcl_method) = self.basis(kind, &chosen);
-        let route = if assumed {
-            format!(
-                "; no route given, the {} limit is the only one",
-                limit.route
-            )
-        } else {
-            String::new()
-        };
         let summary = format!(
-            "`{name}`{from}: {value} is over the {} of {max} (band `{}`{basis}{route})",
+            "`{name}`{from}: {value} is over the {} of {max} (band `{}`{basis})",
             kind.label(),
             chosen.band.name
         );
