@@ -189,6 +189,9 @@ impl<'a> Finding<'a> {
             self.condition,
             self.allergy,
             self.input,
+            // Two dose findings of one rule and item (the same product listed twice with
+            // different doses) differ only in their numbers: order them by their text.
+            &*self.summary,
         )
     }
 }

@@ -301,7 +301,8 @@ impl<'a> Checker<'a> {
         }
         for (first, inputs) in repeated {
             let id = self.known[first].id;
-            let quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
+            let mut quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
+            quoted.sort_unstable(); // the report must not depend on item order
             let mut f = Finding::new(
                 FindingKind::DuplicateTherapy,
                 Severity::Moderate,

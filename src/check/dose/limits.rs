@@ -604,7 +604,7 @@ impl<'a> Limits<'a, '_> {
                 }
             }
         }
-        contributions.sort_by(|a, b| a.item.cmp(b.item));
+        contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
         not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
         let complete = not_counted.is_empty();
         let at_least = if complete { "" } else { "at least " };
