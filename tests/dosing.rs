@@ -853,3 +853,30 @@ fn monitoring_is_merged_across_findings_without_duplicates() {
         "from the cumulative acetaminophen finding"
     );
 }
+
+// ---------------------------------------------------------------- the example
+
+#[test]
+fn the_pain_clinic_example_shows_its_three_dose_findings_and_the_doc_shows_its_real_output() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let json = std::fs::read_to_string(format!("{root}/examples/pain-clinic.json")).unwrap();
+    let regimen = medcheck::Regimen::from_json(&json).unwrap();
+    let report = medcheck::KnowledgeBase::bundled().check(&regimen).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(
+        one(&v, "cumulative-dose")["items"],
+        serde_json::json!(["acetaminophen", "hydrocodone-acetaminophen-5-325"])
+    );
+    assert_eq!(one(&v, "opioid-mme")["rule"], "cdc-2022-mme-90");
+    let renal = one(&v, "dose-limit");
+    assert_eq!(renal["dose"]["band"], "crcl-30-to-59");
+    assert_eq!(renal["dose"]["crcl_method"], "cockcroft-gault");
+    let doc = std::fs::read_to_string(format!("{root}/docs/dosing.md")).unwrap();
+    let start = doc.find("--format text\n").expect("the text block") + "--format text\n".len();
+    let end = start + doc[start..].find("\n```").unwrap();
+    assert_eq!(
+        doc[start..end].trim_end(),
+        report.to_text().trim_end(),
+        "docs/dosing.md is out of date"
+    );
+}
