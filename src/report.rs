@@ -65,6 +65,15 @@ pub struct DoseDetail<'a> {
     /// The route the limit is for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<Route>,
+    /// A per-kg limit as the band writes it (`75 mg/kg/day`); `max` is it times the weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_kg: Option<Measure>,
+    /// The creatinine clearance that chose a renal band.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crcl: Option<Measure>,
+    /// How that clearance was found: `given` or `cockcroft-gault`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crcl_method: Option<&'static str>,
     /// For totals: each item's share.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contributions: Vec<Contribution<'a>>,
@@ -180,6 +189,9 @@ impl<'a> Finding<'a> {
             self.condition,
             self.allergy,
             self.input,
+            // Two dose findings of one rule and item (the same product listed twice with
+            // different doses) differ only in their numbers: order them by their text.
+            &*self.summary,
         )
     }
 }

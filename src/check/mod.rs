@@ -70,6 +70,8 @@ pub mod builtin {
     pub const SAME_INGREDIENT: &str = "medcheck:same-ingredient";
     /// An item the patient has a documented allergy to.
     pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
+    /// The opioid MME total is incomplete and under every threshold.
+    pub const MME_INCOMPLETE: &str = "medcheck:mme-incomplete";
 }
 
 /// Checks a regimen. Fails only on input that cannot apply to the items it names.
@@ -299,7 +301,8 @@ impl<'a> Checker<'a> {
         }
         for (first, inputs) in repeated {
             let id = self.known[first].id;
-            let quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
+            let mut quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
+            quoted.sort_unstable(); // the report must not depend on item order
             let mut f = Finding::new(
                 FindingKind::DuplicateTherapy,
                 Severity::Moderate,

@@ -1,0 +1,229 @@
+//! Opioid morphine milligram equivalents (MME) per day, summed over every opioid item.
+//!
+//! Each opioid's daily dose (mg/day, or the patch rate in mcg/h) is multiplied by its conversion
+//! factor for the route. The highest threshold at or under the total fires. An opioid that cannot
+//! be counted (no factor, a factor the source withholds, no dose, no `times_per_day`) makes the
+//! total incomplete, and the finding says so: it never reports a low number as if it were whole.
+
+use std::borrow::Cow;
+
+use super::{Dosed, Out, Quantity};
+use crate::check::Known;
+use crate::index::Index;
+use crate::model::{Model, OpioidConversion};
+use crate::report::{Contribution, DoseDetail, Finding, Measure, NotCounted};
+use crate::units::{Ratio, Unit};
+use crate::vocab::{FindingKind, Route, Severity};
+
+use crate::check::builtin::MME_INCOMPLETE;
+
+const UNIT: &str = "MME/day";
+
+/// One opioid ingredient of one item: its MME/day, or why it was not counted.
+fn count<'a>(
+    model: &'a Model,
+    index: &Index,
+    k: &Known<'a>,
+    substance: crate::model::ConceptId,
+    d: Option<&Dosed<'a>>,
+    notes: &mut Vec<Cow<'a, str>>,
+) -> Result<Ratio, Cow<'a, str>> {
+    let name: &'a str = &model.concept(substance).id;
+    let route = match (k.route, d) {
+        (Some(r), _) => r,
+        (None, Some(d)) if d.quantity == Quantity::Rate => Route::Transdermal,
+        (None, _) => {
+            if index.conversion(substance, Route::Oral).is_some() {
+                notes.push(Cow::Owned(format!(
+                    "`{}` has no route; it was counted with the oral factor.",
+                    k.id
+                )));
+            }
+            Route::Oral
+        }
+    };
+    let conversion: &'a OpioidConversion = match index.conversion(substance, route) {
+        Some(i) => &model.opioid_conversions[i as usize],
+        None => {
+            return Err(Cow::Owned(format!(
+                "no MME conversion factor for `{name}` by route {route}"
+            )));
+        }
+    };
+    let Some(factor) = conversion.factor else {
+        return Err(Cow::Borrowed(
+            conversion
+                .note
+                .as_deref()
+                .unwrap_or("the source gives no conversion factor"),
+        ));
+    };
+    let Some(d) = d else {
+        return Err(Cow::Borrowed("no usable dose"));
+    };
+    let per_rate = conversion.per == Unit::McgPerH;
+    if per_rate != (d.quantity == Quantity::Rate) {
+        return Err(Cow::Owned(format!(
+            "the factor for `{name}` by route {route} is per {} but the dose is {}",
+            conversion.per,
+            if per_rate { "a mass" } else { "a rate" }
+        )));
+    }
+    let Some(daily) = d.daily else {
+        return Err(Cow::Borrowed("no daily dose (times_per_day is needed)"));
+    };
+    // mcg/day -> mg/day for per-mg factors; mcg/h as it is for per-mcg/h factors.
+    let amount = if per_rate {
+        daily
+    } else {
+        daily.checked_div(Ratio::from_int(1000)).unwrap_or(daily)
+    };
+    if let Some(n) = conversion.note.as_deref() {
+        notes.push(Cow::Borrowed(n));
+    }
+    amount
+        .checked_mul(factor)
+        .ok_or(Cow::Borrowed("the dose is too large to compute"))
+}
+
+/// Total morphine milligram equivalents per day over every opioid item.
+pub(crate) fn check<'a>(
+    model: &'a Model,
+    index: &Index,
+    known: &[Known<'a>],
+    dosed: &[Dosed<'a>],
+    out: &mut Out<'a, '_>,
+) {
+    let mut total = Ratio::ZERO;
+    let mut contributions: Vec<Contribution<'a>> = Vec::new();
+    let mut not_counted: Vec<NotCounted<'a>> = Vec::new();
+    let mut items: Vec<&'a str> = Vec::new();
+    let mut notes: Vec<Cow<'a, str>> = Vec::new();
+    let mut any_dosed = false;
+    for k in known {
+        for (s, _) in super::ingredients(model, k.concept) {
+            if !index.is_opioid(s) {
+                continue;
+            }
+            items.push(k.id);
+            any_dosed |= k.item.dose.is_some();
+            let d = dosed
+                .iter()
+                .find(|d| d.input == k.input && d.substance == s);
+            let counted = if k.item.dose.is_none() {
+                Err(Cow::Borrowed("no dose given"))
+            } else {
+                count(model, index, k, s, d, &mut notes)
+            };
+            match counted {
+                Ok(mme) => {
+                    total = total.checked_add(mme).unwrap_or(total);
+                    contributions.push(Contribution {
+                        item: k.id,
+                        amount: Measure {
+                            value: mme,
+                            unit: UNIT,
+                        },
+                    });
+                }
+                Err(reason) => not_counted.push(NotCounted { item: k.id, reason }),
+            }
+        }
+    }
+    if items.is_empty() {
+        return;
+    }
+    items.sort_unstable();
+    items.dedup();
+    contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
+    not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
+    notes.sort_unstable();
+    notes.dedup();
+    let incomplete = !not_counted.is_empty();
+    let value = Measure {
+        value: total,
+        unit: UNIT,
+    };
+    let missing: Vec<&str> = {
+        let mut m: Vec<&str> = not_counted.iter().map(|n| n.item).collect();
+        m.dedup();
+        m
+    };
+    let threshold = model
+        .mme_thresholds
+        .iter()
+        .rev()
+        .find(|t| total >= t.mme_per_day);
+    let mut f = match threshold {
+        Some(t) => {
+            let summary = if incomplete {
+                format!(
+                    "Opioids total at least {value} (incomplete: {} not counted), at or over {} MME/day: {}",
+                    missing.join(", "),
+                    t.mme_per_day,
+                    t.summary
+                )
+            } else {
+                format!(
+                    "Opioids total {value}, at or over {} MME/day: {}",
+                    t.mme_per_day, t.summary
+                )
+            };
+            let mut f = Finding::new(
+                FindingKind::OpioidMme,
+                t.severity,
+                items,
+                &t.id,
+                Cow::Owned(summary),
+            );
+            f.management = Cow::Borrowed(&t.management);
+            f.monitoring = Cow::Borrowed(&t.monitoring);
+            f.sources = Cow::Borrowed(&t.sources);
+            f.evidence = Some(t.evidence);
+            f.dose = Some(DoseDetail {
+                limit: "mme",
+                max: Some(Measure {
+                    value: t.mme_per_day,
+                    unit: UNIT,
+                }),
+                ..DoseDetail::default()
+            });
+            f
+        }
+        // With no opioid dose at all there is no total to qualify; `skipped` says why.
+        None if incomplete && any_dosed => {
+            let summary = format!(
+                "The opioid MME total is incomplete: {value} counted, but {} could not be counted, so the total may be at or over a threshold",
+                missing.join(", ")
+            );
+            let mut f = Finding::new(
+                FindingKind::OpioidMme,
+                Severity::Info,
+                items,
+                MME_INCOMPLETE,
+                Cow::Owned(summary),
+            );
+            f.management = Cow::Borrowed(
+                "Work out the MME of the items not counted by other means before relying on the MME thresholds.",
+            );
+            if let Some(t) = model.mme_thresholds.first() {
+                f.sources = Cow::Borrowed(&t.sources);
+            }
+            f.dose = Some(DoseDetail {
+                limit: "mme",
+                ..DoseDetail::default()
+            });
+            f
+        }
+        None => return,
+    };
+    if let Some(d) = &mut f.dose {
+        d.value = Some(value);
+        d.contributions = contributions;
+        d.not_counted = not_counted;
+    }
+    if !notes.is_empty() {
+        f.uncertainty = Some(Cow::Owned(notes.join(" ")));
+    }
+    out.findings.push(f);
+}
