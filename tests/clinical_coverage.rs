@@ -240,7 +240,7 @@ fn synonyms_brands_and_codes_resolve() {
         ("rxnorm:11289", "warfarin"),
         ("rxnorm:7804", "oxycodone"),
         ("Norco 5/325", "hydrocodone-acetaminophen-5-325"),
-        ("Tylenol #3", "acetaminophen-codeine-300-30"),
+        ("Tylenol #3", "codeine-acetaminophen-30-300"),
         ("Butrans 20", "buprenorphine-transdermal-20"),
     ] {
         assert_eq!(resolves_to(kb, name).as_deref(), Some(id), "{name}");
