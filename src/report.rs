@@ -387,11 +387,13 @@ impl<'a> Report<'a> {
                     .collect();
                 let _ = writeln!(out, "  Monitor: {}", what.join("; "));
             }
-            let sources: Vec<&str> = f
-                .sources
-                .iter()
-                .map(|c| &*self.model.source(c.source).id)
-                .collect();
+            let mut sources: Vec<&str> = Vec::new();
+            for c in f.sources.iter() {
+                let id = &*self.model.source(c.source).id;
+                if !sources.contains(&id) {
+                    sources.push(id);
+                }
+            }
             let _ = writeln!(
                 out,
                 "  Rule {}{}{}",

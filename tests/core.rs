@@ -461,3 +461,35 @@ fn a_dose_unit_that_cannot_apply_is_an_error_not_a_report() {
             .unwrap();
     assert!(kb.check(&regimen).is_err());
 }
+
+#[test]
+fn class_wide_cross_sensitivity_is_not_a_cycle() {
+    let files = corrupt("rules.json", |v| {
+        v.as_array_mut().unwrap().push(json!({
+            "id": "opioid-cross", "kind": "cross-sensitivity", "allergen": "opioid", "subject": "opioid",
+            "severity": "moderate", "evidence": "possible", "summary": "Cross-reactivity",
+            "management": "Choose another class", "sources": ["s1"]
+        }));
+    });
+    let kb = load(&files).expect("a class may cross-react with itself");
+    let report = check_json(
+        &kb,
+        json!({"patient": {"allergies": ["oxycodone"]}, "items": [{"id": "hydrocodone"}, {"id": "oxycodone"}]}),
+    );
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["items"][0].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("medcheck:documented-allergy", "oxycodone"),
+            ("opioid-cross", "hydrocodone")
+        ]
+    );
+    // A class that really contains itself is still a cycle.
+    let files = corrupt("classes.json", |v| v[1]["parents"] = json!(["nsaid"]));
+    only(&validation_errors(&files), "cycle");
+}

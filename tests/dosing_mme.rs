@@ -126,7 +126,7 @@ fn the_cdc_worked_example_and_the_thresholds() {
     assert_eq!(f["severity"], "moderate");
     assert_eq!(
         f["monitoring"],
-        serde_json::json!(["naloxone", "pdmp-check"])
+        serde_json::json!(["naloxone-offer", "pdmp-check"])
     );
     assert_eq!(mme(&[&morphine("24.9975")]), None);
     // 90 MME/day fires the 90 threshold, and only that one.

@@ -426,8 +426,10 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Accumulation and duplication rules count distinct member substances (two strengths of
+    /// one drug are not two drugs; that is the same-ingredient check), from at least two items.
     fn groups(&mut self) {
-        let mut members: Vec<(RuleId, &'a str)> = Vec::new();
+        let mut members: Vec<(RuleId, ConceptId, &'a str)> = Vec::new();
         for k in self.distinct() {
             for a in self.atoms(k.concept) {
                 for &r in self.index.unary(a) {
@@ -436,7 +438,7 @@ impl<'a> Checker<'a> {
                         RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
                     ) && self.applies(r)
                     {
-                        members.push((r, k.id));
+                        members.push((r, a, k.id));
                     }
                 }
             }
@@ -451,9 +453,11 @@ impl<'a> Checker<'a> {
                 }
                 _ => (FindingKind::DuplicateTherapy, 2),
             };
-            if group.len() >= needed {
-                let mut items: Vec<&'a str> = group.iter().map(|g| g.1).collect();
-                items.sort_unstable();
+            let substances = group.chunk_by(|a, b| a.1 == b.1).count();
+            let mut items: Vec<&'a str> = group.iter().map(|g| g.2).collect();
+            items.sort_unstable();
+            items.dedup();
+            if substances >= needed && items.len() >= 2 {
                 let f = self.rule_finding(kind, rule, items);
                 self.findings.push(f);
             }
