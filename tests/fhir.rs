@@ -487,3 +487,31 @@ fn the_cds_example_is_built_from_the_bundle() {
             .all(|e| e["resource"]["status"] == "draft")
     );
 }
+
+#[test]
+fn orders_medcheck_cannot_check_are_reported_not_dropped() {
+    let m = map(json!([
+        {"resourceType": "ServiceRequest", "id": "tens", "status": "active",
+         "code": {"text": "TENS"}},
+        {"resourceType": "ServiceRequest", "id": "mri", "status": "active",
+         "code": {"text": "MRI lumbar spine"}},
+        {"resourceType": "NutritionOrder", "id": "diet", "status": "active"},
+        {"resourceType": "Practitioner", "id": "dr"},
+    ]));
+    assert_eq!(m.regimen.items.len(), 1);
+    assert_eq!(m.regimen.items[0].id, "TENS");
+    let report = m.check(kb()).unwrap();
+    let not_checked: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.checks == ["all"])
+        .map(|s| s.item)
+        .collect();
+    assert_eq!(
+        not_checked,
+        [
+            "NutritionOrder/diet",
+            "ServiceRequest/mri \"MRI lumbar spine\""
+        ]
+    );
+}

@@ -170,12 +170,11 @@ impl Drop for Handle {
     }
 }
 
-fn runtime(threads: Option<usize>) -> io::Result<tokio::runtime::Runtime> {
-    let mut b = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = threads {
-        b.worker_threads(n);
-    }
-    b.enable_all().build()
+/// A worker thread per core (tokio's default).
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
@@ -192,7 +191,7 @@ pub fn start(service: Service, addr: SocketAddr) -> io::Result<Handle> {
     let thread = std::thread::Builder::new()
         .name("medcheck-cds".to_string())
         .spawn(move || {
-            let rt = runtime(Some(2))?;
+            let rt = runtime()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
                 axum::serve(listener, router(service))
@@ -217,7 +216,7 @@ pub fn run(
 ) -> io::Result<()> {
     let listener = bind(addr)?;
     on_bound(listener.local_addr()?);
-    let rt = runtime(None)?;
+    let rt = runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         axum::serve(listener, router(Service::new(kb)))
