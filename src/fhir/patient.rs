@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::date::PartialDate;
+use super::map::{names, quote, resolve};
 use super::model::{LOINC, Observation, Problem, Quantity, Resource};
-use super::{Entry, FhirError, MapOptions, MappingNote, invalid, names, quote, resolve};
+use super::read::Entry;
+use super::{FhirError, MapOptions, MappingNote, invalid};
 use crate::kb::KnowledgeBase;
 use crate::model::ConceptKind;
 use crate::regimen::{MAX_PATIENT_ENTRIES, Patient, Sex};
