@@ -40,7 +40,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cds;
 pub mod check;
+pub mod fhir;
 pub mod graph;
 pub mod index;
 mod kb;

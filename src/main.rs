@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use medcheck::fhir::{self, Date};
 use medcheck::{KnowledgeBase, Regimen, Severity};
 
 #[derive(Parser)]
@@ -24,10 +25,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a regimen (JSON) and print the report.
+    /// Check a regimen (JSON), or a FHIR R4 Bundle with `--fhir`, and print the report.
     Check {
         /// Regimen file, or `-` for standard input.
-        file: PathBuf,
+        #[arg(required_unless_present = "fhir", conflicts_with = "fhir")]
+        file: Option<PathBuf>,
+        /// A FHIR R4 Bundle (MedicationRequest, MedicationStatement, Patient, Condition,
+        /// AllergyIntolerance, Observation) instead of a regimen; `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        fhir: Option<PathBuf>,
+        /// With `--fhir`: the date ages are counted at (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        as_of: Option<Date>,
         /// Data directory to use instead of the bundled knowledge base.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
@@ -37,6 +46,16 @@ enum Command {
         /// Exit 1 when a finding is at or above this severity (`none` never fails).
         #[arg(long, value_name = "SEVERITY", default_value = "major", value_parser = parse_fail_on)]
         fail_on: FailOn,
+    },
+    /// Serve the CDS Hooks 2.0 services (order-select, order-sign) over HTTP.
+    #[cfg(feature = "server")]
+    Serve {
+        /// Address to listen on; loopback by default.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// Validate a data directory (the bundled data without DIR) and print a summary.
     Validate {
@@ -89,10 +108,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check {
             file,
+            fhir,
+            as_of,
             data,
             format,
             fail_on,
-        } => check(&file, data.as_deref(), format, fail_on),
+        } => match (fhir, file) {
+            (Some(f), _) => check(&Input::Fhir(f, as_of), data.as_deref(), format, fail_on),
+            (None, _) if as_of.is_some() => {
+                Err(Fail("--as-of applies only to --fhir input".to_string()))
+            }
+            (None, Some(f)) => check(&Input::Regimen(f), data.as_deref(), format, fail_on),
+            (None, None) => Err(Fail("give a regimen FILE or --fhir FILE".to_string())),
+        },
+        #[cfg(feature = "server")]
+        Command::Serve { addr, data } => serve(&addr, data.as_deref()),
         Command::Validate { dir } => validate(dir.as_deref()),
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
@@ -141,19 +171,44 @@ fn emit(text: &str) -> Result<(), Fail> {
     }
 }
 
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>().map_err(|e| e.to_string())
+}
+
+/// What `check` reads.
+enum Input {
+    Regimen(PathBuf),
+    Fhir(PathBuf, Option<Date>),
+}
+
 fn check(
-    file: &Path,
+    input: &Input,
     data: Option<&Path>,
     format: Format,
     fail_on: FailOn,
 ) -> Result<ExitCode, Fail> {
+    let (file, fhir_as_of) = match input {
+        Input::Regimen(f) => (f, None),
+        Input::Fhir(f, as_of) => (f, Some(as_of)),
+    };
     let text = read_input(file)?;
-    let regimen =
-        Regimen::from_json(&text).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    let at = |e: &dyn std::fmt::Display| Fail(format!("{}: {e}", file.display()));
     let kb = knowledge_base(data)?;
-    let report = kb
-        .check(&regimen)
-        .map_err(|e| Fail(format!("{}: {e}", file.display())))?;
+    let (regimen, mapped) = match fhir_as_of {
+        None => (Regimen::from_json(&text).map_err(|e| at(&e))?, None),
+        Some(as_of) => {
+            let options = as_of.map_or_else(fhir::MapOptions::default, |as_of| fhir::MapOptions {
+                as_of,
+            });
+            let mapped = fhir::map_bundle(&kb, &text, &options).map_err(|e| at(&e))?;
+            (Regimen::default(), Some(mapped))
+        }
+    };
+    let report = match &mapped {
+        Some(m) => m.check(&kb),
+        None => kb.check(&regimen),
+    }
+    .map_err(|e| at(&e))?;
     let out = match format {
         Format::Json => report.to_json_pretty() + "\n",
         Format::Text => report.to_text(),
@@ -262,4 +317,19 @@ fn lookup(names: &[String], data: Option<&Path>) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(feature = "server")]
+fn serve(addr: &str, data: Option<&Path>) -> Result<ExitCode, Fail> {
+    let kb = knowledge_base(data)?;
+    let addr: std::net::SocketAddr = addr.parse().map_err(|e| {
+        Fail(format!(
+            "--addr {addr}: {e} (expected IP:PORT, such as 127.0.0.1:8080)"
+        ))
+    })?;
+    medcheck::cds::server::run(kb, addr, |bound| {
+        eprintln!("medcheck: CDS Hooks services at http://{bound}/cds-services (Ctrl-C to stop)");
+    })
+    .map_err(|e| Fail(format!("serve {addr}: {e}")))?;
+    Ok(ExitCode::SUCCESS)
 }

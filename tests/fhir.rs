@@ -1,0 +1,517 @@
+//! FHIR R4 Bundle -> regimen mapping, through the library and through `medcheck check --fhir`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use medcheck::fhir::{self, Date, FhirError, MapOptions, Mapped};
+use medcheck::units::Ratio;
+use medcheck::{FindingKind, KnowledgeBase, Route, Severity};
+use serde_json::{Value, json};
+
+const EXAMPLE: &str = include_str!("../examples/fhir-bundle.json");
+const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+
+fn kb() -> &'static KnowledgeBase {
+    KnowledgeBase::bundled()
+}
+
+fn on(date: &str) -> MapOptions {
+    MapOptions {
+        as_of: date.parse::<Date>().unwrap(),
+    }
+}
+
+fn bundle(resources: Value) -> String {
+    let entries: Vec<Value> = resources
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({ "resource": r }))
+        .collect();
+    json!({"resourceType": "Bundle", "type": "collection", "entry": entries}).to_string()
+}
+
+fn map(resources: Value) -> Mapped {
+    fhir::map_bundle(kb(), &bundle(resources), &on("2024-06-03")).unwrap()
+}
+
+fn request(id: &str, medication: Value, dosage: Value) -> Value {
+    json!({"resourceType": "MedicationRequest", "id": id, "status": "active",
+           "medicationCodeableConcept": medication, "dosageInstruction": dosage})
+}
+
+fn rx(code: &str) -> Value {
+    json!({"coding": [{"system": RXNORM, "code": code}]})
+}
+
+fn dose(value: Value, code: &str, frequency: u32, period: u32, unit: &str) -> Value {
+    json!([{"timing": {"repeat": {"frequency": frequency, "period": period, "periodUnit": unit}},
+            "doseAndRate": [{"doseQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": code}}]}])
+}
+
+#[test]
+fn the_example_visit_maps_every_part_of_the_record() {
+    let m = fhir::map_bundle(kb(), EXAMPLE, &on("2024-06-03")).unwrap();
+    let ids: Vec<&str> = m.regimen.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            // The clinical-drug code is not in the knowledge base; the ingredient code is.
+            "rxnorm:7804",
+            "rxnorm:596",
+            "St. John's Wort",
+            "\"Turmeric (curcumin) 500 mg capsule\"",
+            "rxnorm:25480",
+            "rxnorm:5640",
+            "Acupuncture",
+        ]
+    );
+    let oxycodone = &m.regimen.items[0];
+    assert_eq!(oxycodone.dose.unwrap().to_string(), "5 mg");
+    assert_eq!(oxycodone.times_per_day, Some(Ratio::from_int(4)));
+    assert_eq!(oxycodone.days, Some(30));
+    assert_eq!(oxycodone.route, Some(Route::Oral));
+    assert_eq!(m.sources[0].resource, "MedicationRequest/rx-oxycodone");
+    assert_eq!(m.sources[0].label, "Oxycodone 5 mg tablet");
+    let p = &m.regimen.patient;
+    assert_eq!(p.age_years, Some(Ratio::from_int(71)));
+    assert_eq!(p.serum_creatinine_mg_dl, Ratio::new(7, 5));
+    assert_eq!(p.weight_kg, Some(Ratio::from_int(60)));
+    assert_eq!(
+        p.conditions,
+        [
+            "Chronic kidney disease",
+            "\"Chronic low back pain\" (snomed:278860009)"
+        ]
+    );
+    assert_eq!(p.allergies, ["rxnorm:1191"]);
+    assert_eq!(
+        m.left_out,
+        ["MedicationStatement/ms-naproxen-old: status stopped"]
+    );
+
+    let report = m.check(kb()).unwrap();
+    let worst = &report.findings[0];
+    assert_eq!(worst.severity, Severity::Contraindicated);
+    assert_eq!(
+        (worst.items.as_slice(), worst.allergy),
+        (&["ibuprofen"][..], Some("aspirin"))
+    );
+    let dose = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::DoseLimit)
+        .expect("gabapentin over its renal limit");
+    assert_eq!(dose.items, ["gabapentin"]);
+    assert_eq!(dose.dose.as_ref().unwrap().band, Some("crcl-30-to-59"));
+    let unknown: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::UnknownItem)
+        .filter_map(|f| f.input)
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            "\"Turmeric (curcumin) 500 mg capsule\"",
+            "\"Chronic low back pain\" (snomed:278860009)"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_code_is_an_unknown_item_quoting_the_coding() {
+    let m = map(json!([
+        request(
+            "a",
+            json!({"coding": [{"system": RXNORM, "code": "999999", "display": "Zapadol 5 MG Oral Tablet"}]}),
+            json!([])
+        ),
+        request(
+            "b",
+            json!({"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0000-0000"}]}),
+            json!([])
+        ),
+        json!({"resourceType": "MedicationRequest", "id": "c", "status": "active"}),
+    ]));
+    let report = m.check(kb()).unwrap();
+    let inputs: Vec<&str> = report.findings.iter().filter_map(|f| f.input).collect();
+    assert!(
+        inputs.contains(&"\"Zapadol 5 MG Oral Tablet\" (rxnorm:999999)"),
+        "{inputs:?}"
+    );
+    assert!(inputs.contains(&"ndc:0000-0000"), "{inputs:?}");
+    assert!(
+        inputs.contains(&"MedicationRequest/c (no medication code or text)"),
+        "{inputs:?}"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.kind == FindingKind::UnknownItem)
+    );
+    assert!(!report.is_clean());
+}
+
+#[test]
+fn text_then_a_contained_medication_are_the_fallbacks() {
+    let mut contained = request("a", Value::Null, dose(json!(500), "mg", 1, 4, "h"));
+    let obj = contained.as_object_mut().unwrap();
+    obj.remove("medicationCodeableConcept");
+    obj.insert("medicationReference".into(), json!({"reference": "#m1"}));
+    obj.insert(
+        "contained".into(),
+        json!([{"resourceType": "Medication", "id": "m1", "code": rx("161")}]),
+    );
+    let m = map(json!([
+        contained,
+        request(
+            "b",
+            json!({"coding": [{"system": RXNORM, "code": "1"}], "text": "Coumadin"}),
+            json!([])
+        ),
+    ]));
+    assert_eq!(m.regimen.items[0].id, "rxnorm:161");
+    assert_eq!(m.regimen.items[1].id, "Coumadin");
+    let report = m.check(kb()).unwrap();
+    // 500 mg every 4 hours is 3000 mg a day, within the 4000 mg limit: no dose finding.
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.kind != FindingKind::DoseLimit)
+    );
+    assert_eq!(report.resolved[1].id, Some("warfarin"));
+}
+
+#[test]
+fn frequency_and_period_give_the_daily_dose_exactly() {
+    // 1000 mg every 4 hours: 6 doses, 6000 mg a day, over the 4000 mg limit.
+    let m = map(json!([request(
+        "a",
+        rx("161"),
+        dose(json!(1000), "mg", 1, 4, "h")
+    )]));
+    assert_eq!(m.regimen.items[0].times_per_day, Some(Ratio::from_int(6)));
+    let report = m.check(kb()).unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::DoseLimit)
+        .unwrap();
+    assert_eq!(
+        f.dose.as_ref().unwrap().value.unwrap().to_string(),
+        "6000 mg/day"
+    );
+    // 1000 mg three times a week is under any daily limit, and exactly 3/7 a day.
+    let m = map(json!([request(
+        "a",
+        rx("161"),
+        dose(json!(1000), "mg", 3, 1, "wk")
+    )]));
+    assert_eq!(m.regimen.items[0].times_per_day, Ratio::new(3, 7));
+}
+
+#[test]
+fn an_unreadable_dose_is_checked_without_it_and_says_why() {
+    let m = map(json!([
+        request("w", rx("11289"), dose(json!(2), "{puff}", 1, 1, "d")),
+        request("i", rx("5640"), json!([])),
+    ]));
+    assert!(m.regimen.items[0].dose.is_none());
+    let report = m.check(kb()).unwrap();
+    // Still checked for interactions.
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.items == ["ibuprofen", "warfarin"])
+    );
+    let skipped = report
+        .skipped
+        .iter()
+        .find(|s| s.item == "warfarin" && s.reason.contains("{puff}"))
+        .expect("the warfarin dose is reported as not checked");
+    assert!(
+        skipped
+            .reason
+            .starts_with("MedicationRequest/w: dose 2 {puff}"),
+        "{}",
+        skipped.reason
+    );
+    assert_eq!(
+        skipped.checks,
+        ["dose-limit", "cumulative-dose", "opioid-mme"]
+    );
+}
+
+#[test]
+fn a_dose_unit_that_cannot_apply_is_dropped_not_refused() {
+    // A tablet count of a plain substance: the regimen reader refuses it; from an EHR the item is
+    // checked without the dose, and the report says so.
+    let m = map(json!([request(
+        "a",
+        rx("7804"),
+        dose(json!(2), "{tablet}", 1, 6, "h")
+    )]));
+    assert!(m.regimen.items[0].dose.is_none());
+    let report = m.check(kb()).unwrap();
+    let s = report
+        .skipped
+        .iter()
+        .find(|s| s.item == "oxycodone" && s.reason.contains("checked without it"))
+        .expect("a note for the dropped dose");
+    assert!(
+        s.reason.starts_with("MedicationRequest/a: "),
+        "{}",
+        s.reason
+    );
+}
+
+#[test]
+fn age_is_counted_at_the_reference_date() {
+    let resources = json!([
+        {"resourceType": "Patient", "id": "p", "birthDate": "1959-06-15"},
+        request("a", rx("7804"), json!([])),
+        request("b", rx("596"), json!([])),
+        request("c", rx("25480"), json!([])),
+    ]);
+    let beers = |date: &str| {
+        let m = fhir::map_bundle(kb(), &bundle(resources.clone()), &on(date)).unwrap();
+        let report = m.check(kb()).unwrap();
+        let fired = report
+            .findings
+            .iter()
+            .any(|f| f.rule == "cns-depressant-load-older-adult");
+        (m.regimen.patient.age_years, fired)
+    };
+    assert_eq!(beers("2024-06-14"), (Some(Ratio::from_int(64)), false));
+    assert_eq!(beers("2024-06-15"), (Some(Ratio::from_int(65)), true));
+}
+
+#[test]
+fn observations_use_the_latest_value_in_an_exact_unit() {
+    let obs = |id: &str, code: &str, value: f64, unit: &str, when: &str| {
+        json!({"resourceType": "Observation", "id": id, "status": "final",
+               "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+               "effectiveDateTime": when,
+               "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": unit}})
+    };
+    let m = map(json!([
+        obs("w1", "29463-7", 70.0, "kg", "2023-01-01"),
+        obs("w2", "29463-7", 150.0, "[lb_av]", "2024-05-01"),
+        obs("s1", "2160-0", 1.1, "mg/dL", "2023-01-01"),
+        obs("s2", "2160-0", 97.0, "umol/L", "2024-05-01"),
+    ]));
+    // 150 lb is exactly 68.0388555 kg.
+    assert_eq!(
+        m.regimen.patient.weight_kg,
+        Ratio::new(680_388_555, 10_000_000)
+    );
+    // The latest creatinine is in µmol/L: not converted by an inexact factor, not replaced by
+    // the older value, and reported.
+    assert_eq!(m.regimen.patient.serum_creatinine_mg_dl, None);
+    assert!(
+        m.notes
+            .iter()
+            .any(|n| n.subject == "patient" && n.reason.contains("umol/L"))
+    );
+}
+
+#[test]
+fn resources_no_longer_current_are_left_out() {
+    let mut stopped = request("s", rx("5640"), json!([]));
+    stopped["status"] = json!("stopped");
+    let refuted = json!({"resourceType": "AllergyIntolerance", "id": "x",
+        "verificationStatus": {"coding": [{"code": "refuted"}]}, "code": rx("1191")});
+    let resolved = json!({"resourceType": "Condition", "id": "y",
+        "clinicalStatus": {"coding": [{"code": "resolved"}]}, "code": {"text": "CKD"}});
+    let m = map(json!([
+        stopped,
+        refuted,
+        resolved,
+        request("w", rx("11289"), json!([]))
+    ]));
+    assert_eq!(m.regimen.items.len(), 1);
+    assert!(m.regimen.patient.allergies.is_empty());
+    assert!(m.regimen.patient.conditions.is_empty());
+    assert_eq!(m.left_out, ["MedicationRequest/s: status stopped"]);
+}
+
+#[test]
+fn malformed_bundles_are_refused_with_the_path() {
+    let err = |text: &str| fhir::map_bundle(kb(), text, &on("2024-06-03")).unwrap_err();
+    assert!(matches!(
+        err("{\"resourceType\": "),
+        FhirError::Json { line: 1, .. }
+    ));
+    assert_eq!(
+        err(r#"{"entry": []}"#).to_string(),
+        "resourceType: missing: expected a FHIR Bundle or resource"
+    );
+    let e = err(&bundle(
+        json!([{"resourceType": "MedicationRequest", "id": "a",
+        "dosageInstruction": [{"doseAndRate": [{"doseQuantity": "5 mg"}]}]}]),
+    ))
+    .to_string();
+    assert!(
+        e.starts_with("entry[0].resource (MedicationRequest/a).dosageInstruction[0].doseAndRate[0].doseQuantity: invalid type"),
+        "{e}"
+    );
+    let e = err(&bundle(json!([
+        {"resourceType": "Patient", "id": "p1"},
+        {"resourceType": "Patient", "id": "p2"}
+    ])))
+    .to_string();
+    assert!(e.contains("2 different patients"), "{e}");
+}
+
+fn medcheck(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medcheck"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn check_fhir_gives_the_same_report_and_exit_code_as_the_regimen() {
+    let dir = std::env::temp_dir().join(format!("medcheck-fhir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fhir_file = dir.join("bundle.json");
+    let regimen_file = dir.join("regimen.json");
+    std::fs::write(
+        &fhir_file,
+        bundle(json!([
+            {"resourceType": "Patient", "id": "p", "birthDate": "1954-01-01"},
+            request("a", json!({"text": "warfarin"}), dose(json!(5), "mg", 1, 1, "d")),
+            request("b", json!({"text": "ibuprofen"}), dose(json!(400), "mg", 3, 1, "d")),
+        ])),
+    )
+    .unwrap();
+    std::fs::write(
+        &regimen_file,
+        r#"{"patient": {"age_years": 70}, "items": [
+            {"id": "warfarin", "dose": {"value": 5, "unit": "mg"}, "times_per_day": 1},
+            {"id": "ibuprofen", "dose": {"value": 400, "unit": "mg"}, "times_per_day": 3}]}"#,
+    )
+    .unwrap();
+    let f = fhir_file.to_str().unwrap();
+    let r = regimen_file.to_str().unwrap();
+    let from_fhir = medcheck(&["check", "--fhir", f, "--as-of", "2024-06-03"], None);
+    let from_regimen = medcheck(&["check", r], None);
+    assert_eq!(from_fhir.0, 1, "{}", from_fhir.2);
+    assert_eq!(from_fhir, from_regimen);
+    let text = std::fs::read_to_string(&fhir_file).unwrap();
+    let from_stdin = medcheck(
+        &["check", "--fhir", "-", "--as-of", "2024-06-03"],
+        Some(&text),
+    );
+    assert_eq!(from_stdin, from_regimen);
+    let relaxed = medcheck(
+        &[
+            "check",
+            "--fhir",
+            f,
+            "--as-of",
+            "2024-06-03",
+            "--fail-on",
+            "none",
+        ],
+        None,
+    );
+    assert_eq!(relaxed.0, 0);
+    // Bad input: exit 2, the reason on stderr, nothing on stdout.
+    std::fs::write(&fhir_file, r#"{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationRequest", "dosageInstruction": 3}}]}"#).unwrap();
+    let (code, out, err) = medcheck(&["check", "--fhir", f], None);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains(
+            "entry[0].resource (MedicationRequest at entry[0].resource).dosageInstruction"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = medcheck(&["check", "--fhir", f, "--as-of", "2024-02-30"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("2024-02-30"), "{err}");
+    let (code, _, _) = medcheck(&["check", r, "--as-of", "2024-06-03"], None);
+    assert_eq!(code, 2, "--as-of needs --fhir");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_cds_example_is_built_from_the_bundle() {
+    let bundle: Value = serde_json::from_str(EXAMPLE).unwrap();
+    let cds: Value = serde_json::from_str(include_str!("../examples/cds-order-sign.json")).unwrap();
+    let in_bundle: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let mut sent: Vec<&Value> = cds["context"]["draftOrders"]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    for (_, v) in cds["prefetch"].as_object().unwrap() {
+        match v["entry"].as_array() {
+            Some(entries) => sent.extend(entries.iter().map(|e| &e["resource"])),
+            None => sent.push(v),
+        }
+    }
+    for r in &sent {
+        assert!(in_bundle.contains(r), "{} is not in the bundle", r["id"]);
+    }
+    // Every current resource of the bundle is sent; the stopped one is not.
+    assert_eq!(sent.len(), in_bundle.len() - 1);
+    assert!(
+        cds["context"]["draftOrders"]["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["resource"]["status"] == "draft")
+    );
+}
+
+#[test]
+fn orders_medcheck_cannot_check_are_reported_not_dropped() {
+    let m = map(json!([
+        {"resourceType": "ServiceRequest", "id": "tens", "status": "active",
+         "code": {"text": "TENS"}},
+        {"resourceType": "ServiceRequest", "id": "mri", "status": "active",
+         "code": {"text": "MRI lumbar spine"}},
+        {"resourceType": "NutritionOrder", "id": "diet", "status": "active"},
+        {"resourceType": "Practitioner", "id": "dr"},
+    ]));
+    assert_eq!(m.regimen.items.len(), 1);
+    assert_eq!(m.regimen.items[0].id, "TENS");
+    let report = m.check(kb()).unwrap();
+    let not_checked: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.checks == ["all"])
+        .map(|s| s.item)
+        .collect();
+    assert_eq!(
+        not_checked,
+        [
+            "NutritionOrder/diet",
+            "ServiceRequest/mri \"MRI lumbar spine\""
+        ]
+    );
+}
