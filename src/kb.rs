@@ -136,6 +136,12 @@ impl KnowledgeBase {
         check::check(&self.inner.model, &self.inner.index, regimen)
     }
 
+    /// The knowledge base as source data, ready for [`SourceData::write_dir`]; loading it again
+    /// gives a knowledge base that checks every regimen the same (see [`crate::export`]).
+    pub fn to_source(&self) -> SourceData {
+        crate::export::to_source(&self.inner.model)
+    }
+
     /// Where the data came from.
     pub fn origin(&self) -> &Origin {
         &self.inner.origin

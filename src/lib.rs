@@ -41,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod export;
 pub mod graph;
 pub mod index;
 mod kb;

@@ -52,6 +52,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write a knowledge base (the bundled one without --data) out as a data directory.
+    Export {
+        /// Directory to write; it must not already hold data files.
+        dir: PathBuf,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Show what names resolve to, with their classes.
     Lookup {
         /// Names, synonyms, brand names or `rxnorm:CODE`.
@@ -96,6 +104,7 @@ fn main() -> ExitCode {
         Command::Validate { dir } => validate(dir.as_deref()),
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
+        Command::Export { dir, data } => export(&dir, data.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -220,6 +229,44 @@ fn stats(data: Option<&Path>, format: Format) -> Result<ExitCode, Fail> {
         }
     };
     emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(dir: &Path, data: Option<&Path>) -> Result<ExitCode, Fail> {
+    let kb = knowledge_base(data)?;
+    let taken: Vec<&str> = medcheck::source::FILES
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| dir.join(f).exists())
+        .collect();
+    if !taken.is_empty() {
+        return Err(Fail(format!(
+            "{}: already holds {}; export writes only into a new or empty directory",
+            dir.display(),
+            taken.join(", ")
+        )));
+    }
+    kb.to_source()
+        .write_dir(dir)
+        .map_err(|e| Fail(format!("{}: {e}", dir.display())))?;
+    // Read it back: what was written must load and hold the same entries.
+    let again = KnowledgeBase::from_dir(dir).map_err(|e| {
+        Fail(format!(
+            "{}: the exported data does not load: {e}",
+            dir.display()
+        ))
+    })?;
+    if again.stats() != kb.stats() {
+        return Err(Fail(format!(
+            "{}: the exported data loads with different counts",
+            dir.display()
+        )));
+    }
+    emit(&format!(
+        "{}: wrote {}\n",
+        dir.display(),
+        again.stats().summary_line()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -778,3 +778,16 @@ fn nesting_that_flattens_past_the_membership_cap_is_refused() {
         errors[0]
     );
 }
+
+#[test]
+fn a_phenotype_listed_twice_is_harmless() {
+    let mut data = bundled();
+    let rule = data
+        .rules
+        .iter_mut()
+        .find(|r| r.kind == "pharmacogenomic")
+        .expect("a pharmacogenomic rule");
+    let first = rule.phenotypes.as_ref().unwrap()[0].clone();
+    rule.phenotypes.as_mut().unwrap().push(first);
+    KnowledgeBase::from_source(data, Origin::Bundled).expect("loads");
+}

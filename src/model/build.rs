@@ -843,7 +843,7 @@ impl Builder {
                 continue;
             }
             for key in rule_keys(&rule.kind) {
-                if let Some(other) = self.rule_keys.insert(key, rid) {
+                if let Some(other) = self.rule_keys.insert(key, rid).filter(|o| *o != rid) {
                     let other = self.model.rule(other).id.to_string();
                     self.err(ValidationError::DuplicateRule {
                         at: at("id"),
@@ -995,6 +995,7 @@ impl Builder {
                     .enumerate()
                 {
                     match Phenotype::parse(p) {
+                        Some(p) if phenotypes.contains(&p) => {}
                         Some(p) => phenotypes.push(p),
                         None => self.err(ValidationError::UnknownValue {
                             at: at(&format!("phenotypes[{i}]")),
