@@ -242,7 +242,12 @@ fn cycles(model: &Model, graph: &DiGraph<ConceptId, Edge, u32>) -> Vec<Validatio
     let members = EdgeFiltered::from_fn(graph, |e| *e.weight() == Edge::MemberOf);
     let mut errors = Vec::new();
     for scc in tarjan_scc(&members) {
-        let self_loop = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();
+        // Only membership edges count: a cross-sensitivity rule from a class to itself is a
+        // rule edge, not a cycle.
+        let self_loop = scc.len() == 1
+            && graph
+                .edges_connecting(scc[0], scc[0])
+                .any(|e| *e.weight() == Edge::MemberOf);
         if scc.len() < 2 && !self_loop {
             continue;
         }

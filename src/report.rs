@@ -180,6 +180,9 @@ impl<'a> Finding<'a> {
             self.condition,
             self.allergy,
             self.input,
+            // Last: two findings of one rule on one item (the item listed twice with two
+            // doses) differ in their summary, and must not keep the order of the input.
+            &self.summary,
         )
     }
 }
@@ -393,6 +396,13 @@ impl<'a> Report<'a> {
                     format!(", sources {}", sources.join(", "))
                 }
             );
+            if let Some(o) = &f.overridden {
+                let _ = if o.from == o.to {
+                    writeln!(out, "  Local rule, added by {}", o.by)
+                } else {
+                    writeln!(out, "  Overridden: {} -> {} by {}", o.from, o.to, o.by)
+                };
+            }
         }
         for s in &self.skipped {
             let _ = writeln!(

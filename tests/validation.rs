@@ -791,3 +791,24 @@ fn a_phenotype_listed_twice_is_harmless() {
     rule.phenotypes.as_mut().unwrap().push(first);
     KnowledgeBase::from_source(data, Origin::Bundled).expect("loads");
 }
+
+#[test]
+fn a_class_that_cross_reacts_with_itself_is_not_a_cycle() {
+    // Regression: the rule's edge from a class to itself was taken for a membership cycle.
+    let mut data = bundled();
+    let class = data
+        .classes
+        .iter()
+        .find(|c| data.substances.iter().any(|s| s.classes.contains(&c.id)))
+        .expect("a class with a member")
+        .id
+        .clone();
+    let mut rule = first_interaction(&mut data).clone();
+    rule.id = "class-cross-reacts-with-itself".into();
+    rule.kind = "cross-sensitivity".into();
+    rule.between = None;
+    rule.allergen = Some(class.clone());
+    rule.subject = Some(class);
+    data.rules.push(rule);
+    KnowledgeBase::from_source(data, Origin::Bundled).expect("loads");
+}

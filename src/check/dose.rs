@@ -690,6 +690,9 @@ impl<'a> DoseChecker<'a, '_> {
                     }),
                 }
             }
+            // By item (then amount), so that the order of the regimen's items does not show.
+            contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
+            not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
             let name: &'a str = &self.model.concept(substance).id;
             match max {
                 Some((m, limit, band)) if total > m => {
@@ -850,7 +853,7 @@ impl<'a> DoseChecker<'a, '_> {
         }
         items.sort_unstable();
         items.dedup();
-        contributions.sort_by(|a, b| a.item.cmp(b.item));
+        contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
         not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
         notes.sort_unstable();
         notes.dedup();
