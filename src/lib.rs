@@ -46,6 +46,7 @@ pub mod graph;
 pub mod index;
 mod kb;
 pub mod model;
+pub mod overrides;
 pub mod regimen;
 pub mod report;
 pub mod source;
@@ -54,6 +55,7 @@ pub mod vocab;
 
 pub use check::CheckError;
 pub use kb::{KnowledgeBase, LoadError, Stats};
+pub use overrides::{OverrideError, Overrides};
 pub use regimen::{Regimen, RegimenError};
 pub use report::{Finding, Report};
 pub use vocab::{Evidence, FindingKind, Route, Severity};

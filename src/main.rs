@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use medcheck::{KnowledgeBase, Regimen, Severity};
+use medcheck::{KnowledgeBase, Overrides, Regimen, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -37,11 +37,18 @@ enum Command {
         /// Exit 1 when a finding is at or above this severity (`none` never fails).
         #[arg(long, value_name = "SEVERITY", default_value = "major", value_parser = parse_fail_on)]
         fail_on: FailOn,
+        /// Local override file layered over the knowledge base (severity changes, disabled
+        /// rules, local rules and products); every change is marked in the report.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
     },
     /// Validate a data directory (the bundled data without DIR) and print a summary.
     Validate {
         /// Data directory; the bundled knowledge base when absent.
         dir: Option<PathBuf>,
+        /// Also validate this override file against the data.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
     },
     /// Print counts by kind, severity and evidence level.
     Stats {
@@ -100,8 +107,15 @@ fn main() -> ExitCode {
             data,
             format,
             fail_on,
-        } => check(&file, data.as_deref(), format, fail_on),
-        Command::Validate { dir } => validate(dir.as_deref()),
+            overrides,
+        } => check(
+            &file,
+            data.as_deref(),
+            overrides.as_deref(),
+            format,
+            fail_on,
+        ),
+        Command::Validate { dir, overrides } => validate(dir.as_deref(), overrides.as_deref()),
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
         Command::Export { dir, data } => export(&dir, data.as_deref()),
@@ -150,16 +164,27 @@ fn emit(text: &str) -> Result<(), Fail> {
     }
 }
 
+/// The knowledge base with the override file layered over it, when one is given.
+fn with_overrides(kb: KnowledgeBase, overrides: Option<&Path>) -> Result<KnowledgeBase, Fail> {
+    match overrides {
+        None => Ok(kb),
+        Some(path) => Overrides::from_file(path)
+            .and_then(|o| o.apply(&kb))
+            .map_err(|e| Fail(e.to_string())),
+    }
+}
+
 fn check(
     file: &Path,
     data: Option<&Path>,
+    overrides: Option<&Path>,
     format: Format,
     fail_on: FailOn,
 ) -> Result<ExitCode, Fail> {
     let text = read_input(file)?;
     let regimen =
         Regimen::from_json(&text).map_err(|e| Fail(format!("{}: {e}", file.display())))?;
-    let kb = knowledge_base(data)?;
+    let kb = with_overrides(knowledge_base(data)?, overrides)?;
     let report = kb
         .check(&regimen)
         .map_err(|e| Fail(format!("{}: {e}", file.display())))?;
@@ -179,7 +204,7 @@ fn check(
     })
 }
 
-fn validate(dir: Option<&Path>) -> Result<ExitCode, Fail> {
+fn validate(dir: Option<&Path>, overrides: Option<&Path>) -> Result<ExitCode, Fail> {
     if let Some(d) = dir {
         if !d.is_dir() {
             return Err(Fail(format!("{}: not a directory", d.display())));
@@ -191,6 +216,31 @@ fn validate(dir: Option<&Path>) -> Result<ExitCode, Fail> {
             .cloned()
             .map_err(|e| e.problems()),
         Some(d) => KnowledgeBase::from_dir(d).map_err(|e| e.problems()),
+    };
+    let kb = match (kb, overrides) {
+        (Ok(kb), Some(path)) => {
+            let name = path.display().to_string();
+            match Overrides::from_file(path).and_then(|o| o.apply(&kb).map(|k| (o, k))) {
+                Ok((o, k)) => {
+                    emit(&format!(
+                        "{name}: valid: {} change(s), {} local rule(s), {} local product(s)\n",
+                        o.raw.changes.len(),
+                        o.raw.rules.len(),
+                        o.raw.products.len()
+                    ))?;
+                    Ok(k)
+                }
+                Err(e) => {
+                    let problems = e.problems();
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{name}: invalid: {} problem(s)", problems.len());
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        (kb, _) => kb,
     };
     match kb {
         Ok(kb) => {

@@ -258,6 +258,24 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_override_files_never_panic(value in json_value(), rule in json_value()) {
+        for text in [
+            value.to_string(),
+            json!({"by": "x", "changes": [value.clone()]}).to_string(),
+            json!({"by": "x", "rules": [rule.clone()], "products": [value.clone()]}).to_string(),
+            json!({"by": value, "changes": [{"rule": rule, "severity": "minor", "reason": "r"}]}).to_string(),
+        ] {
+            match medcheck::Overrides::from_json("o.json", &text).and_then(|o| o.apply(kb())) {
+                Ok(k) => {
+                    let r = Regimen::from_json(r#"{"items": [{"id": "warfarin"}, {"id": "ibuprofen"}]}"#).unwrap();
+                    k.check(&r).expect("checks");
+                }
+                Err(e) => assert!(e.problems().iter().all(|p| p.contains("o.json")), "{e}"),
+            }
+        }
+    }
+
+    #[test]
     fn damaged_data_never_panics(
         which in 0..FILES.len(),
         path in prop::collection::vec(any::<usize>(), 0..6),
