@@ -11,8 +11,19 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use crate::model::{
-    ConceptId, ConceptKind, Detail, Location, Model, RuleId, RuleKind, ValidationError,
+    ConceptId, ConceptKind, Detail, Endpoint, Location, Model, RuleId, RuleKind, ValidationError,
 };
+use crate::vocab::Route;
+
+/// Most class memberships the loader accepts once nesting is flattened (the sum, over every
+/// concept, of the classes it belongs to directly or through nesting). Bounds the memory the
+/// closure takes: deep or wide hierarchies past this are refused with a located error.
+pub const MAX_MEMBERSHIPS: usize = 1 << 22;
+
+/// Most concrete concept pairs the interaction rules may expand to once their class endpoints
+/// are replaced by members (the sum, over interaction rules, of members of one end times members
+/// of the other). Bounds the memory the compiled pair index takes.
+pub const MAX_PAIR_EXPANSION: usize = 1 << 24;
 
 /// What an edge of the concept graph means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +96,7 @@ impl ConceptGraph {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let ancestors = closure(&graph, n);
+        let ancestors = closure(model, &graph).map_err(|e| vec![*e])?;
         let mut members: Vec<Vec<ConceptId>> = vec![Vec::new(); n];
         for (i, anc) in ancestors.iter().enumerate() {
             for a in anc.iter() {
@@ -137,9 +148,49 @@ impl ConceptGraph {
             .filter(|m| model.concept(*m).kind() != ConceptKind::Class)
     }
 
+    /// True when some concrete member of the endpoint's concept can be given by its route (a
+    /// product only by its own route, a therapy only as a procedure).
+    fn route_can_match(&self, model: &Model, e: Endpoint) -> bool {
+        let Some(route) = e.route else { return true };
+        self.concrete_members(model, e.concept)
+            .any(|m| match &model.concept(m).detail {
+                Detail::Product(p) => p.route == route,
+                Detail::Therapy => route == Route::Procedure,
+                _ => true,
+            })
+    }
+
     fn rules_that_never_fire(&self, model: &Model) -> Vec<ValidationError> {
         let mut errors = Vec::new();
+        let mut expansion = 0usize;
         for r in &model.rules {
+            if let RuleKind::Interaction { a, b } = r.kind {
+                let count = |c: ConceptId| self.concrete_members(model, c).count();
+                expansion = expansion.saturating_add(count(a.concept) * count(b.concept));
+                if expansion > MAX_PAIR_EXPANSION {
+                    errors.push(ValidationError::Oversized {
+                        at: Location::new("rules.json", &r.id, "between"),
+                        what: format!(
+                            "{expansion} concept pairs once class endpoints are expanded to their members"
+                        ),
+                        max: MAX_PAIR_EXPANSION,
+                    });
+                    break;
+                }
+                for (i, e) in [a, b].into_iter().enumerate() {
+                    let has_members = self.concrete_members(model, e.concept).next().is_some();
+                    if has_members && !self.route_can_match(model, e) {
+                        errors.push(ValidationError::NeverFires {
+                            at: Location::new("rules.json", &r.id, format!("between[{i}].route")),
+                            reason: format!(
+                                "nothing in `{}` can be given by route {}",
+                                model.concept(e.concept).id,
+                                e.route.map_or("", Route::as_str)
+                            ),
+                        });
+                    }
+                }
+            }
             let at = || Location::new("rules.json", &r.id, "");
             let empty = |c: ConceptId| self.concrete_members(model, c).next().is_none();
             let name = |c: ConceptId| model.concept(c).id.to_string();
@@ -191,6 +242,8 @@ fn cycles(model: &Model, graph: &DiGraph<ConceptId, Edge, u32>) -> Vec<Validatio
     let members = EdgeFiltered::from_fn(graph, |e| *e.weight() == Edge::MemberOf);
     let mut errors = Vec::new();
     for scc in tarjan_scc(&members) {
+        // Only membership edges count: a cross-sensitivity rule from a class to itself is a
+        // rule edge, not a cycle.
         let self_loop = scc.len() == 1
             && graph
                 .edges_connecting(scc[0], scc[0])
@@ -219,9 +272,15 @@ fn cycles(model: &Model, graph: &DiGraph<ConceptId, Edge, u32>) -> Vec<Validatio
     errors
 }
 
-/// Ancestors of every concept through membership edges (the graph is acyclic here).
-fn closure(graph: &DiGraph<ConceptId, Edge, u32>, n: usize) -> Vec<Box<[ConceptId]>> {
+/// Ancestors of every concept through membership edges (the graph is acyclic here); fails when
+/// their total passes [`MAX_MEMBERSHIPS`].
+fn closure(
+    model: &Model,
+    graph: &DiGraph<ConceptId, Edge, u32>,
+) -> Result<Vec<Box<[ConceptId]>>, Box<ValidationError>> {
+    let n = model.concepts.len();
     let mut done: Vec<Option<Box<[ConceptId]>>> = vec![None; n];
+    let mut total = 0usize;
     for start in 0..n {
         // Iterative post-order walk so deep nesting cannot overflow the stack.
         let mut stack = vec![(start, false)];
@@ -244,8 +303,21 @@ fn closure(graph: &DiGraph<ConceptId, Edge, u32>, n: usize) -> Vec<Box<[ConceptI
             }
             set.sort_unstable();
             set.dedup();
+            total += set.len();
+            if total > MAX_MEMBERSHIPS {
+                let concept = &model.concepts[c];
+                let field = match concept.kind() {
+                    ConceptKind::Class | ConceptKind::Condition => "parents",
+                    _ => "classes",
+                };
+                return Err(Box::new(ValidationError::Oversized {
+                    at: Location::new(file_of(concept.kind()), &concept.id, field),
+                    what: format!("{total} class memberships once nesting is flattened"),
+                    max: MAX_MEMBERSHIPS,
+                }));
+            }
             done[c] = Some(set.into());
         }
     }
-    done.into_iter().map(|s| s.unwrap_or_default()).collect()
+    Ok(done.into_iter().map(|s| s.unwrap_or_default()).collect())
 }

@@ -48,6 +48,8 @@ struct Inner {
     model: Model,
     graph: ConceptGraph,
     index: Index,
+    /// Local overrides applied to every report (empty unless built by [`crate::Overrides`]).
+    overrides: crate::overrides::Table,
 }
 
 /// A loaded, validated and compiled knowledge base. Cheap to clone and share across threads.
@@ -109,6 +111,15 @@ impl KnowledgeBase {
 
     /// Validates and compiles parsed source data.
     pub fn from_source(source: SourceData, origin: Origin) -> Result<KnowledgeBase, LoadError> {
+        KnowledgeBase::build(source, origin, Default::default())
+    }
+
+    /// Validates and compiles source data whose reports get local overrides applied.
+    pub(crate) fn build(
+        source: SourceData,
+        origin: Origin,
+        overrides: crate::overrides::Table,
+    ) -> Result<KnowledgeBase, LoadError> {
         if source.rules.len() > MAX_RULES {
             return Err(LoadError::Invalid(vec![ValidationError::BadNumber {
                 at: Location::new("rules.json", "", ""),
@@ -127,13 +138,26 @@ impl KnowledgeBase {
                 model,
                 graph,
                 index,
+                overrides,
             }),
         })
     }
 
+    /// True when local overrides change this knowledge base's reports.
+    pub fn has_overrides(&self) -> bool {
+        !self.inner.overrides.is_empty()
+    }
+
     /// Checks a regimen against this knowledge base.
     pub fn check<'a>(&'a self, regimen: &'a Regimen) -> Result<Report<'a>, CheckError> {
-        check::check(&self.inner.model, &self.inner.index, regimen)
+        let report = check::check(&self.inner.model, &self.inner.index, regimen)?;
+        Ok(self.inner.overrides.apply(report))
+    }
+
+    /// The knowledge base as source data, ready for [`SourceData::write_dir`]; loading it again
+    /// gives a knowledge base that checks every regimen the same (see [`crate::export`]).
+    pub fn to_source(&self) -> SourceData {
+        crate::export::to_source(&self.inner.model)
     }
 
     /// Where the data came from.

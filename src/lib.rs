@@ -42,11 +42,13 @@
 
 pub mod cds;
 pub mod check;
+pub mod export;
 pub mod fhir;
 pub mod graph;
 pub mod index;
 mod kb;
 pub mod model;
+pub mod overrides;
 pub mod regimen;
 pub mod report;
 pub mod source;
@@ -55,6 +57,7 @@ pub mod vocab;
 
 pub use check::CheckError;
 pub use kb::{KnowledgeBase, LoadError, Stats};
+pub use overrides::{OverrideError, Overrides};
 pub use regimen::{Regimen, RegimenError};
 pub use report::{Finding, Report};
 pub use vocab::{Evidence, FindingKind, Route, Severity};

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use medcheck::fhir::{self, Date};
-use medcheck::{KnowledgeBase, Regimen, Severity};
+use medcheck::{KnowledgeBase, Overrides, Regimen, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,10 @@ enum Command {
         /// Exit 1 when a finding is at or above this severity (`none` never fails).
         #[arg(long, value_name = "SEVERITY", default_value = "major", value_parser = parse_fail_on)]
         fail_on: FailOn,
+        /// Local override file layered over the knowledge base (severity changes, disabled
+        /// rules, local rules and products); every change is marked in the report.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
     },
     /// Serve the CDS Hooks 2.0 services (order-select, order-sign) over HTTP.
     #[cfg(feature = "server")]
@@ -61,6 +65,9 @@ enum Command {
     Validate {
         /// Data directory; the bundled knowledge base when absent.
         dir: Option<PathBuf>,
+        /// Also validate this override file against the data.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
     },
     /// Print counts by kind, severity and evidence level.
     Stats {
@@ -70,6 +77,14 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Write a knowledge base (the bundled one without --data) out as a data directory.
+    Export {
+        /// Directory to write; it must not already hold data files.
+        dir: PathBuf,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// Show what names resolve to, with their classes.
     Lookup {
@@ -113,19 +128,33 @@ fn main() -> ExitCode {
             data,
             format,
             fail_on,
+            overrides,
         } => match (fhir, file) {
-            (Some(f), _) => check(&Input::Fhir(f, as_of), data.as_deref(), format, fail_on),
+            (Some(f), _) => check(
+                &Input::Fhir(f, as_of),
+                data.as_deref(),
+                overrides.as_deref(),
+                format,
+                fail_on,
+            ),
             (None, _) if as_of.is_some() => {
                 Err(Fail("--as-of applies only to --fhir input".to_string()))
             }
-            (None, Some(f)) => check(&Input::Regimen(f), data.as_deref(), format, fail_on),
+            (None, Some(f)) => check(
+                &Input::Regimen(f),
+                data.as_deref(),
+                overrides.as_deref(),
+                format,
+                fail_on,
+            ),
             (None, None) => Err(Fail("give a regimen FILE or --fhir FILE".to_string())),
         },
         #[cfg(feature = "server")]
         Command::Serve { addr, data } => serve(&addr, data.as_deref()),
-        Command::Validate { dir } => validate(dir.as_deref()),
+        Command::Validate { dir, overrides } => validate(dir.as_deref(), overrides.as_deref()),
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
+        Command::Export { dir, data } => export(&dir, data.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -181,9 +210,20 @@ enum Input {
     Fhir(PathBuf, Option<Date>),
 }
 
+/// The knowledge base with the override file layered over it, when one is given.
+fn with_overrides(kb: KnowledgeBase, overrides: Option<&Path>) -> Result<KnowledgeBase, Fail> {
+    match overrides {
+        None => Ok(kb),
+        Some(path) => Overrides::from_file(path)
+            .and_then(|o| o.apply(&kb))
+            .map_err(|e| Fail(e.to_string())),
+    }
+}
+
 fn check(
     input: &Input,
     data: Option<&Path>,
+    overrides: Option<&Path>,
     format: Format,
     fail_on: FailOn,
 ) -> Result<ExitCode, Fail> {
@@ -193,7 +233,7 @@ fn check(
     };
     let text = read_input(file)?;
     let at = |e: &dyn std::fmt::Display| Fail(format!("{}: {e}", file.display()));
-    let kb = knowledge_base(data)?;
+    let kb = with_overrides(knowledge_base(data)?, overrides)?;
     let (regimen, mapped) = match fhir_as_of {
         None => (Regimen::from_json(&text).map_err(|e| at(&e))?, None),
         Some(as_of) => {
@@ -225,7 +265,7 @@ fn check(
     })
 }
 
-fn validate(dir: Option<&Path>) -> Result<ExitCode, Fail> {
+fn validate(dir: Option<&Path>, overrides: Option<&Path>) -> Result<ExitCode, Fail> {
     if let Some(d) = dir {
         if !d.is_dir() {
             return Err(Fail(format!("{}: not a directory", d.display())));
@@ -237,6 +277,31 @@ fn validate(dir: Option<&Path>) -> Result<ExitCode, Fail> {
             .cloned()
             .map_err(|e| e.problems()),
         Some(d) => KnowledgeBase::from_dir(d).map_err(|e| e.problems()),
+    };
+    let kb = match (kb, overrides) {
+        (Ok(kb), Some(path)) => {
+            let name = path.display().to_string();
+            match Overrides::from_file(path).and_then(|o| o.apply(&kb).map(|k| (o, k))) {
+                Ok((o, k)) => {
+                    emit(&format!(
+                        "{name}: valid: {} change(s), {} local rule(s), {} local product(s)\n",
+                        o.raw.changes.len(),
+                        o.raw.rules.len(),
+                        o.raw.products.len()
+                    ))?;
+                    Ok(k)
+                }
+                Err(e) => {
+                    let problems = e.problems();
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{name}: invalid: {} problem(s)", problems.len());
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        (kb, _) => kb,
     };
     match kb {
         Ok(kb) => {
@@ -275,6 +340,44 @@ fn stats(data: Option<&Path>, format: Format) -> Result<ExitCode, Fail> {
         }
     };
     emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(dir: &Path, data: Option<&Path>) -> Result<ExitCode, Fail> {
+    let kb = knowledge_base(data)?;
+    let taken: Vec<&str> = medcheck::source::FILES
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| dir.join(f).exists())
+        .collect();
+    if !taken.is_empty() {
+        return Err(Fail(format!(
+            "{}: already holds {}; export writes only into a new or empty directory",
+            dir.display(),
+            taken.join(", ")
+        )));
+    }
+    kb.to_source()
+        .write_dir(dir)
+        .map_err(|e| Fail(format!("{}: {e}", dir.display())))?;
+    // Read it back: what was written must load and hold the same entries.
+    let again = KnowledgeBase::from_dir(dir).map_err(|e| {
+        Fail(format!(
+            "{}: the exported data does not load: {e}",
+            dir.display()
+        ))
+    })?;
+    if again.stats() != kb.stats() {
+        return Err(Fail(format!(
+            "{}: the exported data loads with different counts",
+            dir.display()
+        )));
+    }
+    emit(&format!(
+        "{}: wrote {}\n",
+        dir.display(),
+        again.stats().summary_line()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -195,7 +195,7 @@ impl Regimen {
                 match serde_path_to_error::deserialize::<_, RawRegimen>(de) {
                     Ok(raw) => raw,
                     Err(e) => {
-                        let path = e.path().to_string();
+                        let path = with_item_id(text, e.path().to_string());
                         let inner = e.into_inner();
                         let message = inner.to_string();
                         let message = match message.rfind(" at line ") {
@@ -241,6 +241,29 @@ impl Regimen {
             patient,
             items,
         })
+    }
+}
+
+/// `items[3].dosage` becomes `items[3] (ibuprofen).dosage` when item 3 has a usable id, so that a
+/// shape error names the item as a value error does. Runs only on the error path.
+fn with_item_id(text: &str, path: String) -> String {
+    let Some(rest) = path.strip_prefix("items[") else {
+        return path;
+    };
+    let Some((index, tail)) = rest.split_once(']') else {
+        return path;
+    };
+    let Ok(index) = index.parse::<usize>() else {
+        return path;
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
+        return path;
+    };
+    match doc["items"][index]["id"].as_str() {
+        Some(id) if !id.trim().is_empty() && id.chars().count() <= MAX_NAME_CHARS => {
+            format!("items[{index}] ({id}){tail}")
+        }
+        _ => path,
     }
 }
 

@@ -407,6 +407,13 @@ impl<'a> Report<'a> {
                     format!(", sources {}", sources.join(", "))
                 }
             );
+            if let Some(o) = &f.overridden {
+                let _ = if o.from == o.to {
+                    writeln!(out, "  Local rule, added by {}", o.by)
+                } else {
+                    writeln!(out, "  Overridden: {} -> {} by {}", o.from, o.to, o.by)
+                };
+            }
         }
         for s in &self.skipped {
             let _ = writeln!(

@@ -816,7 +816,10 @@ fn monitoring_is_merged_across_findings_without_duplicates() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "no duplicates: {ids:?}");
-    let naloxone = monitoring.iter().find(|m| m["id"] == "naloxone-offer").unwrap();
+    let naloxone = monitoring
+        .iter()
+        .find(|m| m["id"] == "naloxone-offer")
+        .unwrap();
     let from: Vec<&str> = naloxone["findings"]
         .as_array()
         .unwrap()

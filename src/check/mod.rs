@@ -404,8 +404,21 @@ impl<'a> Checker<'a> {
         f
     }
 
+    /// The atoms of an item, each with every route the item is listed with: an item listed
+    /// twice by two routes matches a route-limited rule if either entry does, whichever entry
+    /// comes first.
     fn item_atoms(&self, k: &Known<'a>) -> Vec<(ConceptId, Option<Route>)> {
-        self.atoms(k.concept).map(|a| (a, k.route)).collect()
+        let mut routes: Vec<Option<Route>> = self
+            .known
+            .iter()
+            .filter(|o| o.concept == k.concept)
+            .map(|o| o.route)
+            .collect();
+        routes.sort_unstable();
+        routes.dedup();
+        self.atoms(k.concept)
+            .flat_map(|a| routes.iter().map(move |r| (a, *r)))
+            .collect()
     }
 
     fn pairs(&mut self) {

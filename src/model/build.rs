@@ -46,6 +46,9 @@ struct Builder {
     texts: FxHashSet<Text>,
     /// Rules by what they match, to find duplicates.
     rule_keys: FxHashMap<RuleKey, RuleId>,
+    /// For each concept, the field each of its `names` came from (`synonyms[0]`, `brands[1]`),
+    /// so that a name clash points at the exact field.
+    name_fields: FxHashMap<ConceptId, Vec<String>>,
 }
 
 #[derive(Clone, Copy)]
@@ -387,33 +390,53 @@ impl Builder {
         out.into()
     }
 
-    /// Every id, display name, synonym, brand and RxNorm code must lead to one concept.
+    /// Every id, display name, synonym, brand and RxNorm code must lead to one concept. Ids and
+    /// display names are registered first, so a synonym that takes another concept's name is
+    /// reported at the synonym, where the mistake is.
     fn names(&mut self) {
         let mut seen: FxHashMap<String, ConceptId> = FxHashMap::default();
         let mut key = String::new();
+        let mut all: Vec<Vec<(String, String)>> = Vec::with_capacity(self.model.concepts.len());
         for i in 0..self.model.concepts.len() {
+            let cid = ConceptId(i as u32);
             let c = &self.model.concepts[i];
-            let (file, _) = self.ids[c.id.as_ref()];
-            let mut names: Vec<String> = vec![c.id.to_string(), c.name.to_string()];
-            names.extend(c.names.iter().map(|n| n.to_string()));
-            if let Some(code) = &c.rxnorm {
-                names.push(format!("rxnorm:{code}"));
+            let fields = self.name_fields.remove(&cid).unwrap_or_default();
+            let mut names: Vec<(String, String)> = Vec::with_capacity(c.names.len() + 1);
+            for (j, n) in c.names.iter().enumerate() {
+                let field = fields.get(j).cloned().unwrap_or_else(|| "synonyms".into());
+                names.push((field, n.to_string()));
             }
-            let id = c.id.clone();
-            for n in names {
-                name_key(&n, &mut key);
-                match seen.entry(key.clone()) {
-                    Entry::Occupied(e) if *e.get() != ConceptId(i as u32) => {
-                        let other = self.model.concept(*e.get()).id.to_string();
-                        self.err(ValidationError::NameClash {
-                            at: Location::new(file, &id, "synonyms"),
-                            name: n,
-                            other,
-                        });
-                    }
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(v) => {
-                        v.insert(ConceptId(i as u32));
+            if let Some(code) = &c.rxnorm {
+                names.push(("rxnorm".into(), format!("rxnorm:{code}")));
+            }
+            all.push(names);
+        }
+        for pass in 0..2 {
+            for (i, others) in all.iter().enumerate() {
+                let cid = ConceptId(i as u32);
+                let c = &self.model.concepts[i];
+                let (file, _) = self.ids[c.id.as_ref()];
+                let id = c.id.clone();
+                let primary = [
+                    ("id".to_string(), c.id.to_string()),
+                    ("name".to_string(), c.name.to_string()),
+                ];
+                let names = if pass == 0 { &primary[..] } else { &others[..] };
+                for (field, n) in names {
+                    name_key(n, &mut key);
+                    match seen.entry(key.clone()) {
+                        Entry::Occupied(e) if *e.get() != cid => {
+                            let other = self.model.concept(*e.get()).id.to_string();
+                            self.errors.push(ValidationError::NameClash {
+                                at: Location::new(file, &id, field.clone()),
+                                name: n.clone(),
+                                other,
+                            });
+                        }
+                        Entry::Occupied(_) => {}
+                        Entry::Vacant(v) => {
+                            v.insert(cid);
+                        }
                     }
                 }
             }
@@ -429,7 +452,7 @@ impl Builder {
                 continue;
             };
             let parents = self.refs("classes.json", &c.id, "parents", &c.parents, CLASS, "class");
-            let names = self.name_list("classes.json", &c.id, &[&c.synonyms]);
+            let names = self.name_list("classes.json", &c.id, &[("synonyms", &c.synonyms)]);
             let concept = &mut self.model.concepts[id.0 as usize];
             concept.parents = parents;
             concept.names = names;
@@ -446,7 +469,7 @@ impl Builder {
                 &[Condition],
                 "condition",
             );
-            let names = self.name_list("conditions.json", &c.id, &[&c.synonyms]);
+            let names = self.name_list("conditions.json", &c.id, &[("synonyms", &c.synonyms)]);
             let concept = &mut self.model.concepts[id.0 as usize];
             concept.parents = parents;
             concept.names = names;
@@ -463,7 +486,11 @@ impl Builder {
                 CLASS,
                 "class",
             );
-            let names = self.name_list("substances.json", &s.id, &[&s.synonyms, &s.brands]);
+            let names = self.name_list(
+                "substances.json",
+                &s.id,
+                &[("synonyms", &s.synonyms), ("brands", &s.brands)],
+            );
             let rxnorm = self.code("substances.json", &s.id, "rxnorm", &s.rxnorm);
             let atc = self.code("substances.json", &s.id, "atc", &s.atc);
             let concept = &mut self.model.concepts[id.0 as usize];
@@ -478,7 +505,11 @@ impl Builder {
             };
             const F: &str = "products.json";
             let parents = self.refs(F, &p.id, "classes", &p.classes, CLASS, "class");
-            let names = self.name_list(F, &p.id, &[&p.synonyms, &p.brands]);
+            let names = self.name_list(
+                F,
+                &p.id,
+                &[("synonyms", &p.synonyms), ("brands", &p.brands)],
+            );
             let rxnorm = self.code(F, &p.id, "rxnorm", &p.rxnorm);
             let unit = match Unit::parse(&p.unit) {
                 Some(u) if u.dimension() == crate::units::Dimension::DosageUnit => u,
@@ -559,7 +590,7 @@ impl Builder {
                 CLASS,
                 "class",
             );
-            let names = self.name_list("therapies.json", &t.id, &[&t.synonyms]);
+            let names = self.name_list("therapies.json", &t.id, &[("synonyms", &t.synonyms)]);
             let concept = &mut self.model.concepts[id.0 as usize];
             concept.parents = parents;
             concept.names = names;
@@ -568,27 +599,35 @@ impl Builder {
         self.names();
     }
 
+    /// Checks a concept's synonyms and brands; `lists` pairs each list with its field name.
     fn name_list(
         &mut self,
         file: &'static str,
         entry: &str,
-        lists: &[&Vec<String>],
+        lists: &[(&str, &Vec<String>)],
     ) -> Box<[Box<str>]> {
         let mut out = Vec::new();
-        for (i, n) in lists.iter().flat_map(|l| l.iter()).enumerate() {
-            let at = Location::new(file, entry, format!("synonyms[{i}]"));
-            let mut key = String::new();
-            name_key(n, &mut key);
-            if key.is_empty() {
-                self.err(ValidationError::Empty { at });
-            } else if n.chars().count() > MAX_NAME_LEN {
-                self.err(ValidationError::TooLong {
-                    at,
-                    max: MAX_NAME_LEN,
-                });
-            } else {
-                out.push(n.as_str().into());
+        let mut fields = Vec::new();
+        for (field, list) in lists {
+            for (i, n) in list.iter().enumerate() {
+                let at = Location::new(file, entry, format!("{field}[{i}]"));
+                let mut key = String::new();
+                name_key(n, &mut key);
+                if key.is_empty() {
+                    self.err(ValidationError::Empty { at });
+                } else if n.chars().count() > MAX_NAME_LEN {
+                    self.err(ValidationError::TooLong {
+                        at,
+                        max: MAX_NAME_LEN,
+                    });
+                } else {
+                    out.push(n.as_str().into());
+                    fields.push(at.field);
+                }
             }
+        }
+        if let Some(id) = self.concept_id(entry) {
+            self.name_fields.insert(id, fields);
         }
         out.into()
     }
@@ -804,7 +843,7 @@ impl Builder {
                 continue;
             }
             for key in rule_keys(&rule.kind) {
-                if let Some(other) = self.rule_keys.insert(key, rid) {
+                if let Some(other) = self.rule_keys.insert(key, rid).filter(|o| *o != rid) {
                     let other = self.model.rule(other).id.to_string();
                     self.err(ValidationError::DuplicateRule {
                         at: at("id"),
@@ -956,6 +995,7 @@ impl Builder {
                     .enumerate()
                 {
                     match Phenotype::parse(p) {
+                        Some(p) if phenotypes.contains(&p) => {}
                         Some(p) => phenotypes.push(p),
                         None => self.err(ValidationError::UnknownValue {
                             at: at(&format!("phenotypes[{i}]")),

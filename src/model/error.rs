@@ -181,6 +181,17 @@ pub enum ValidationError {
         /// The daily maximum.
         daily: String,
     },
+    /// Data that would make the compiled knowledge base larger than the loader allows (class
+    /// memberships after nesting is flattened, concept pairs after class rules are expanded).
+    #[error("{at}: {what} is more than the limit of {max}")]
+    Oversized {
+        /// Where (the entry that crossed the limit).
+        at: Location,
+        /// What grew too large, with its size so far.
+        what: String,
+        /// The limit.
+        max: usize,
+    },
     /// Two bands of one limit that cover the same patients by the same criteria.
     #[error("{at}: overlaps band `{other}` for the same patients; make the ranges disjoint")]
     OverlappingBands {
@@ -213,7 +224,8 @@ impl ValidationError {
             | Cycle { at, .. }
             | NeverFires { at, .. }
             | SingleAboveDaily { at, .. }
-            | OverlappingBands { at, .. } => at,
+            | OverlappingBands { at, .. }
+            | Oversized { at, .. } => at,
         }
     }
 
@@ -239,6 +251,7 @@ impl ValidationError {
             NeverFires { .. } => "never-fires",
             SingleAboveDaily { .. } => "single-above-daily",
             OverlappingBands { .. } => "overlapping-bands",
+            Oversized { .. } => "too-large",
         }
     }
 }
