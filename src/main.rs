@@ -60,6 +60,10 @@ enum Command {
         /// Data directory to use instead of the bundled knowledge base.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Local override file layered over the knowledge base; every change is marked on the
+        /// finding behind each card.
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
     },
     /// Validate a data directory (the bundled data without DIR) and print a summary.
     Validate {
@@ -150,7 +154,11 @@ fn main() -> ExitCode {
             (None, None) => Err(Fail("give a regimen FILE or --fhir FILE".to_string())),
         },
         #[cfg(feature = "server")]
-        Command::Serve { addr, data } => serve(&addr, data.as_deref()),
+        Command::Serve {
+            addr,
+            data,
+            overrides,
+        } => serve(&addr, data.as_deref(), overrides.as_deref()),
         Command::Validate { dir, overrides } => validate(dir.as_deref(), overrides.as_deref()),
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
@@ -423,8 +431,8 @@ fn lookup(names: &[String], data: Option<&Path>) -> Result<ExitCode, Fail> {
 }
 
 #[cfg(feature = "server")]
-fn serve(addr: &str, data: Option<&Path>) -> Result<ExitCode, Fail> {
-    let kb = knowledge_base(data)?;
+fn serve(addr: &str, data: Option<&Path>, overrides: Option<&Path>) -> Result<ExitCode, Fail> {
+    let kb = with_overrides(knowledge_base(data)?, overrides)?;
     let addr: std::net::SocketAddr = addr.parse().map_err(|e| {
         Fail(format!(
             "--addr {addr}: {e} (expected IP:PORT, such as 127.0.0.1:8080)"
