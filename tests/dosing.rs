@@ -870,7 +870,7 @@ fn monitoring_is_merged_across_findings_without_duplicates() {
 // ---------------------------------------------------------------- the example
 
 #[test]
-fn the_pain_clinic_example_shows_its_three_dose_findings_and_the_doc_shows_its_real_output() {
+fn the_pain_clinic_example_shows_its_three_dose_findings_and_the_readme_shows_its_real_output() {
     let root = env!("CARGO_MANIFEST_DIR");
     let json = std::fs::read_to_string(format!("{root}/examples/pain-clinic.json")).unwrap();
     let regimen = medcheck::Regimen::from_json(&json).unwrap();
@@ -884,12 +884,12 @@ fn the_pain_clinic_example_shows_its_three_dose_findings_and_the_doc_shows_its_r
     let renal = one(&v, "dose-limit");
     assert_eq!(renal["dose"]["band"], "crcl-30-to-59");
     assert_eq!(renal["dose"]["crcl_method"], "cockcroft-gault");
-    let doc = std::fs::read_to_string(format!("{root}/docs/dosing.md")).unwrap();
+    let doc = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
     let start = doc.find("--format text\n").expect("the text block") + "--format text\n".len();
     let end = start + doc[start..].find("\n```").unwrap();
     assert_eq!(
         doc[start..end].trim_end(),
         report.to_text().trim_end(),
-        "docs/dosing.md is out of date"
+        "the pain-clinic output in README.md is out of date"
     );
 }
