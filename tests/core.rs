@@ -493,3 +493,14 @@ fn class_wide_cross_sensitivity_is_not_a_cycle() {
     let files = corrupt("classes.json", |v| v[1]["parents"] = json!(["nsaid"]));
     only(&validation_errors(&files), "cycle");
 }
+
+#[test]
+fn a_route_given_for_a_therapy_is_refused() {
+    let kb = kb();
+    let regimen = Regimen::from_json(r#"{"items": [{"id": "massage", "route": "oral"}]}"#).unwrap();
+    let e = kb.check(&regimen).unwrap_err();
+    assert!(e.to_string().starts_with("items[0] (massage).route"), "{e}");
+    let regimen =
+        Regimen::from_json(r#"{"items": [{"id": "massage", "route": "procedure"}]}"#).unwrap();
+    assert!(kb.check(&regimen).is_ok());
+}

@@ -392,7 +392,9 @@ impl<'a> Limits<'a, '_> {
                         kind.label(),
                         shown(kind, q, m)
                     ),
-                    None => format!("; its {} could not be computed", kind.label()),
+                    // Without the limit's value, say it once per band, not once per limit
+                    // kind: the skipped entry's `checks` already names the kinds.
+                    None => ", so its limits could not be checked".to_string(),
                 };
                 out.skip(
                     d.item,

@@ -42,7 +42,17 @@ pub(crate) fn item_route(
                     format!("`{}` is a therapy and takes no dose (found {u})", c.id),
                 ));
             }
-            Ok(Some(Route::Procedure))
+            match item.route {
+                Some(r) if r != Route::Procedure => Err(CheckError::RouteNotApplicable {
+                    index,
+                    id: item.id.clone(),
+                    message: format!(
+                        "`{}` is a therapy; it takes no route but `procedure` (found {r})",
+                        c.id
+                    ),
+                }),
+                _ => Ok(Some(Route::Procedure)),
+            }
         }
         Detail::Product(p) => {
             if let Some(r) = item.route {
