@@ -609,29 +609,7 @@ fn text_problem(at: Location, s: &str, out: &mut dyn FnMut(ValidationError)) {
 }
 
 /// The same problem at another location.
-fn with_location(e: ValidationError, moved: Location) -> ValidationError {
-    use ValidationError::*;
-    let mut e = e;
-    match &mut e {
-        DuplicateId { at, .. }
-        | NameClash { at, .. }
-        | InvalidId { at, .. }
-        | Empty { at }
-        | TooLong { at, .. }
-        | Dangling { at, .. }
-        | WrongKind { at, .. }
-        | UnknownValue { at, .. }
-        | BadNumber { at, .. }
-        | NoSource { at }
-        | Missing { at, .. }
-        | NotApplicable { at, .. }
-        | SelfInteraction { at, .. }
-        | DuplicateRule { at, .. }
-        | Cycle { at, .. }
-        | NeverFires { at, .. }
-        | SingleAboveDaily { at, .. }
-        | OverlappingBands { at, .. }
-        | Oversized { at, .. } => *at = moved,
-    }
+fn with_location(mut e: ValidationError, moved: Location) -> ValidationError {
+    *e.location_mut() = moved;
     e
 }

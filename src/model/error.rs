@@ -202,31 +202,44 @@ pub enum ValidationError {
     },
 }
 
+/// Applies `$body` to the location `$at` of whichever variant `$e` is.
+macro_rules! each_variant {
+    ($e:expr, $at:ident => $body:expr) => {{
+        use ValidationError::*;
+        match $e {
+            DuplicateId { at: $at, .. }
+            | NameClash { at: $at, .. }
+            | InvalidId { at: $at, .. }
+            | Empty { at: $at }
+            | TooLong { at: $at, .. }
+            | Dangling { at: $at, .. }
+            | WrongKind { at: $at, .. }
+            | UnknownValue { at: $at, .. }
+            | BadNumber { at: $at, .. }
+            | NoSource { at: $at }
+            | Missing { at: $at, .. }
+            | NotApplicable { at: $at, .. }
+            | SelfInteraction { at: $at, .. }
+            | DuplicateRule { at: $at, .. }
+            | Cycle { at: $at, .. }
+            | NeverFires { at: $at, .. }
+            | SingleAboveDaily { at: $at, .. }
+            | OverlappingBands { at: $at, .. }
+            | Oversized { at: $at, .. } => $body,
+        }
+    }};
+}
+
 impl ValidationError {
     /// Where the problem is.
     pub fn location(&self) -> &Location {
-        use ValidationError::*;
-        match self {
-            DuplicateId { at, .. }
-            | NameClash { at, .. }
-            | InvalidId { at, .. }
-            | Empty { at }
-            | TooLong { at, .. }
-            | Dangling { at, .. }
-            | WrongKind { at, .. }
-            | UnknownValue { at, .. }
-            | BadNumber { at, .. }
-            | NoSource { at }
-            | Missing { at, .. }
-            | NotApplicable { at, .. }
-            | SelfInteraction { at, .. }
-            | DuplicateRule { at, .. }
-            | Cycle { at, .. }
-            | NeverFires { at, .. }
-            | SingleAboveDaily { at, .. }
-            | OverlappingBands { at, .. }
-            | Oversized { at, .. } => at,
-        }
+        each_variant!(self, at => at)
+    }
+
+    /// Where the problem is, to move it (an override file's problems are reported at the
+    /// override file, not at the data they were merged into).
+    pub fn location_mut(&mut self) -> &mut Location {
+        each_variant!(self, at => at)
     }
 
     /// A stable code for the kind of problem, for tools and tests.
