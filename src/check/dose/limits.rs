@@ -480,23 +480,13 @@ impl<'a> Limits<'a, '_> {
             kind.label(),
             chosen.band.name
         );
-        let mut f = Finding::new(
+        let mut f = limit_finding(
             FindingKind::DoseLimit,
-            limit.severity,
+            limit,
+            chosen.band,
             vec![d.item],
-            &limit.id,
-            Cow::Owned(summary),
+            summary,
         );
-        f.management = Cow::Borrowed(&limit.management);
-        f.monitoring = Cow::Borrowed(&limit.monitoring);
-        f.sources = Cow::Borrowed(&limit.sources);
-        f.evidence = Some(limit.evidence);
-        f.uncertainty = chosen
-            .band
-            .note
-            .as_deref()
-            .or(limit.uncertainty.as_deref())
-            .map(Cow::Borrowed);
         f.dose = Some(DoseDetail {
             limit: kind.name(),
             value: Some(value),
@@ -620,23 +610,8 @@ impl<'a> Limits<'a, '_> {
                     "`{name}` from {n} items totals {at_least}{value}, over the daily maximum of {max} (band `{}`{basis})",
                     c.band.name
                 );
-                let mut f = Finding::new(
-                    FindingKind::CumulativeDose,
-                    limit.severity,
-                    items,
-                    &limit.id,
-                    Cow::Owned(summary),
-                );
-                f.management = Cow::Borrowed(&limit.management);
-                f.monitoring = Cow::Borrowed(&limit.monitoring);
-                f.sources = Cow::Borrowed(&limit.sources);
-                f.evidence = Some(limit.evidence);
-                f.uncertainty = c
-                    .band
-                    .note
-                    .as_deref()
-                    .or(limit.uncertainty.as_deref())
-                    .map(Cow::Borrowed);
+                let mut f =
+                    limit_finding(FindingKind::CumulativeDose, limit, c.band, items, summary);
                 f.dose = Some(DoseDetail {
                     limit: Kind::Daily.name(),
                     value: Some(value),
@@ -704,4 +679,26 @@ impl<'a> Limits<'a, '_> {
         });
         out.findings.push(f);
     }
+}
+
+/// A finding over a dose limit: the limit's severity, management, monitoring, sources and
+/// evidence, and the band's caveat (or the limit's).
+fn limit_finding<'a>(
+    kind: FindingKind,
+    limit: &'a DoseLimit,
+    band: &'a Band,
+    items: Vec<&'a str>,
+    summary: String,
+) -> Finding<'a> {
+    let mut f = Finding::new(kind, limit.severity, items, &limit.id, Cow::Owned(summary));
+    f.management = Cow::Borrowed(&limit.management);
+    f.monitoring = Cow::Borrowed(&limit.monitoring);
+    f.sources = Cow::Borrowed(&limit.sources);
+    f.evidence = Some(limit.evidence);
+    f.uncertainty = band
+        .note
+        .as_deref()
+        .or(limit.uncertainty.as_deref())
+        .map(Cow::Borrowed);
+    f
 }
