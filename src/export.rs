@@ -82,6 +82,24 @@ fn amount(a: Amount) -> RawAmount {
     }
 }
 
+/// A product ingredient; a strength with no exact decimal per unit (325 mg per 15 mL) is
+/// written as its numerator per its denominator.
+fn ingredient(model: &Model, i: &crate::model::Ingredient) -> RawIngredient {
+    let v = i.strength.value;
+    let (value, per) = match exact_decimal(v) {
+        Some(_) => (v, None),
+        None => (
+            Ratio::from_int(v.numer() as i64),
+            Some(Ratio::from_int(v.denom() as i64)),
+        ),
+    };
+    RawIngredient {
+        substance: model.concept(i.substance).id.to_string(),
+        strength: amount(Amount::new(value, i.strength.unit)),
+        per: per.map(ratio_to_json),
+    }
+}
+
 fn range(r: &Range) -> RawRange {
     RawRange {
         min: r.min.map(ratio_to_json),
@@ -188,14 +206,7 @@ pub fn to_source(model: &Model) -> SourceData {
                 name,
                 unit: p.unit.as_str().to_string(),
                 route: p.route.as_str().to_string(),
-                ingredients: p
-                    .ingredients
-                    .iter()
-                    .map(|i| RawIngredient {
-                        substance: model.concept(i.substance).id.to_string(),
-                        strength: amount(i.strength),
-                    })
-                    .collect(),
+                ingredients: p.ingredients.iter().map(|i| ingredient(model, i)).collect(),
                 synonyms: names,
                 brands: Vec::new(),
                 rxnorm: c.rxnorm.as_deref().map(str::to_string),

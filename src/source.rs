@@ -250,8 +250,13 @@ pub struct RawAmount {
 pub struct RawIngredient {
     /// Substance id.
     pub substance: String,
-    /// Amount per tablet, capsule or mL, or rate per patch.
+    /// Amount per tablet, capsule, patch or mL, or rate per patch (for a patch that releases
+    /// the drug into the blood).
     pub strength: RawAmount,
+    /// How many dosage units `strength` is given for: `5` for "160 mg per 5 mL". Absent means
+    /// one. Lets a strength with no exact decimal per unit (325 mg per 15 mL) stay exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<serde_json::Number>,
 }
 
 /// A fixed-strength or combination product.

@@ -504,3 +504,17 @@ fn a_route_given_for_a_therapy_is_refused() {
         Regimen::from_json(r#"{"items": [{"id": "massage", "route": "procedure"}]}"#).unwrap();
     assert!(kb.check(&regimen).is_ok());
 }
+
+#[test]
+fn product_strength_per_several_units() {
+    let files = corrupt("products.json", |v| {
+        v[0]["ingredients"][1]["per"] = json!(0)
+    });
+    let e = only(&validation_errors(&files), "bad-number");
+    assert_eq!(e.location().field, "ingredients[1].per");
+    let files = corrupt("products.json", |v| {
+        v[0]["unit"] = json!("mL");
+        v[0]["ingredients"][1]["per"] = json!(15);
+    });
+    assert!(load(&files).is_ok());
+}

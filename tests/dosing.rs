@@ -893,3 +893,51 @@ fn the_pain_clinic_example_shows_its_three_dose_findings_and_the_readme_shows_it
         "the pain-clinic output in README.md is out of date"
     );
 }
+
+#[test]
+fn a_strength_given_per_several_units_stays_exact() {
+    // 325 mg per 15 mL has no exact decimal per mL; 15 mL four times a day is exactly 1300 mg,
+    // and with 3000 mg of tablets the total is exactly 4300 mg.
+    let report = run(&regimen(
+        NO_PATIENT,
+        &[
+            r#"{"id": "hydrocodone-acetaminophen-oral-solution-7-5-325-per-15-ml", "dose": {"value": 15, "unit": "mL"}, "times_per_day": 4}"#,
+            r#"{"id": "acetaminophen", "dose": {"value": 1000, "unit": "mg"}, "times_per_day": 3}"#,
+        ],
+    ));
+    let f = one(&report, "cumulative-dose");
+    assert_eq!(f["dose"]["value"]["value"], 4300.0);
+    let shares: Vec<f64> = f["dose"]["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| num(&c["amount"]["value"]))
+        .collect();
+    assert_eq!(shares, [3000.0, 1300.0]);
+    let report = run(&regimen(
+        NO_PATIENT,
+        &[
+            r#"{"id": "hydrocodone-acetaminophen-oral-solution-7-5-325-per-15-ml", "dose": {"value": 15, "unit": "mL"}, "times_per_day": 1}"#,
+            r#"{"id": "acetaminophen", "dose": {"value": 1225, "unit": "mg"}, "times_per_day": 3}"#,
+        ],
+    ));
+    // 325 + 3675 = 4000 exactly: at the limit is within it.
+    assert!(of_kind(&report, "cumulative-dose").is_empty(), "{report:#}");
+}
+
+#[test]
+fn a_topical_patch_counts_its_amount_per_patch() {
+    let report = run(&regimen(
+        NO_PATIENT,
+        &[r#"{"id": "Lidoderm", "dose": {"value": 3, "unit": "patch"}}"#],
+    ));
+    // Accepted (not a unit error); lidocaine has no limit here, and the report says so.
+    let s = skipped(&report, "lidocaine-patch-5-percent").unwrap();
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no dose limit for `lidocaine`"),
+        "{s}"
+    );
+}

@@ -535,19 +535,29 @@ impl Builder {
                 let substance =
                     self.reference(at("substance"), &ing.substance, &[Substance], "substance");
                 let strength = self.amount(at("strength"), &ing.strength);
+                let per = match &ing.per {
+                    None => Some(Ratio::ONE),
+                    Some(n) => self.number(at("per"), n),
+                };
+                let strength = match (strength, per) {
+                    (Some(s), Some(per)) => {
+                        s.value.checked_div(per).map(|v| Amount::new(v, s.unit))
+                    }
+                    _ => None,
+                };
                 if let Some(s) = strength {
+                    use crate::units::Dimension::{Mass, Rate};
+                    // A patch releases a rate into the blood (fentanyl, buprenorphine) or holds
+                    // an amount for local effect (lidocaine); everything else holds an amount.
                     let dim = s.unit.dimension();
-                    let fits = match unit {
-                        Unit::Patch => dim == crate::units::Dimension::Rate,
-                        _ => dim == crate::units::Dimension::Mass,
-                    };
+                    let fits = dim == Mass || (unit == Unit::Patch && dim == Rate);
                     if !fits {
                         self.err(ValidationError::UnknownValue {
                             at: at("strength.unit"),
                             what: "strength unit for this dosage unit",
                             value: s.unit.to_string(),
                             allowed: if unit == Unit::Patch {
-                                "mcg/h"
+                                "mcg, mg, g, mcg/h"
                             } else {
                                 "mcg, mg, g"
                             }

@@ -257,6 +257,7 @@ pub fn knowledge_base(rng: &mut Rng) -> Generated {
                 }
             };
             ingredients.push(RawIngredient {
+                per: None,
                 substance: s,
                 strength,
             });
