@@ -17,7 +17,9 @@ pub struct Hit(u32);
 
 const LOW_IS_A: u32 = 1 << 30;
 const LOW_IS_B: u32 = 1 << 31;
-const RULE_MASK: u32 = LOW_IS_A - 1;
+/// Set on every hit of a pair but its last, so that a pair's slot needs only where they start.
+const MORE: u32 = 1 << 29;
+const RULE_MASK: u32 = MORE - 1;
 
 impl Hit {
     /// The rule.
@@ -43,7 +45,7 @@ pub struct Index {
     names: FxHashMap<Box<str>, ConceptId>,
     kinds: Vec<ConceptKind>,
     ancestors: Vec<Box<[ConceptId]>>,
-    pairs: FxHashMap<u64, (u32, u32)>,
+    pairs: PairTable,
     hits: Vec<Hit>,
     unary: Vec<Box<[RuleId]>>,
     derived: Vec<(ConceptId, Range)>,
@@ -58,8 +60,72 @@ pub const OPIOID_CLASS: &str = "opioid";
 /// Most rules fit in the 30 bits a [`Hit`] keeps for the rule.
 pub const MAX_RULES: usize = RULE_MASK as usize;
 
-fn pair_key(x: ConceptId, y: ConceptId) -> u64 {
-    ((x.0 as u64) << 32) | y.0 as u64
+/// The pairs of concrete concepts that have interaction rules: an open-addressing table of
+/// `(low, high, first hit)` slots, 12 bytes each, filled to at most 70%, probed linearly. A pair
+/// without a rule (most pairs) costs one hash and, usually, one cache line.
+#[derive(Debug, Default)]
+struct PairTable {
+    slots: Box<[Slot]>,
+    len: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    low: u32,
+    high: u32,
+    first: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl PairTable {
+    fn with_pairs(pairs: usize) -> PairTable {
+        let size = (pairs + pairs * 3 / 7 + 1).max(8);
+        PairTable {
+            slots: vec![
+                Slot {
+                    low: EMPTY,
+                    high: EMPTY,
+                    first: 0,
+                };
+                size
+            ]
+            .into(),
+            len: 0,
+        }
+    }
+
+    /// Where probing for `(low, high)` starts.
+    #[inline]
+    fn home(&self, low: u32, high: u32) -> usize {
+        let h = (((low as u64) << 32) | high as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (((h ^ (h >> 29)) as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// Adds a pair that is not in the table yet.
+    fn insert(&mut self, low: u32, high: u32, first: u32) {
+        let mut i = self.home(low, high);
+        while self.slots[i].low != EMPTY {
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
+        }
+        self.slots[i] = Slot { low, high, first };
+        self.len += 1;
+    }
+
+    #[inline]
+    fn get(&self, low: u32, high: u32) -> Option<u32> {
+        let mut i = self.home(low, high);
+        loop {
+            let s = self.slots[i];
+            if s.low == low && s.high == high {
+                return Some(s.first);
+            }
+            if s.low == EMPTY {
+                return None;
+            }
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
+        }
+    }
 }
 
 impl Index {
@@ -88,54 +154,79 @@ impl Index {
             }
         }
 
-        let mut entries: Vec<(u64, u32)> = Vec::new();
+        // Every (pair, rule) the rules' class memberships expand to, bucketed by the pair's
+        // lower concept and sorted within each bucket (small, so the sort stays in cache).
         let mut unary: Vec<Vec<RuleId>> = vec![Vec::new(); n];
-        for (ri, rule) in model.rules.iter().enumerate() {
-            let rid = RuleId(ri as u32);
-            match rule.kind {
-                RuleKind::Interaction { a, b } => {
-                    for &x in graph.members(a.concept).iter().filter(|c| concrete(**c)) {
-                        for &y in graph.members(b.concept).iter().filter(|c| concrete(**c)) {
-                            if x == y {
-                                continue;
-                            }
-                            let (lo, hi, bit) = if x < y {
-                                (x, y, LOW_IS_A)
-                            } else {
-                                (y, x, LOW_IS_B)
-                            };
-                            entries.push((pair_key(lo, hi), ri as u32 | bit));
+        let expand = |rule: &crate::model::Rule,
+                      each: &mut dyn FnMut(ConceptId, ConceptId, u32)| {
+            if let RuleKind::Interaction { a, b } = rule.kind {
+                for &x in graph.members(a.concept).iter().filter(|c| concrete(**c)) {
+                    for &y in graph.members(b.concept).iter().filter(|c| concrete(**c)) {
+                        match x.cmp(&y) {
+                            std::cmp::Ordering::Less => each(x, y, LOW_IS_A),
+                            std::cmp::Ordering::Greater => each(y, x, LOW_IS_B),
+                            std::cmp::Ordering::Equal => {}
                         }
                     }
                 }
+            }
+        };
+        let mut start = vec![0usize; n + 1];
+        for rule in &model.rules {
+            expand(rule, &mut |lo, _, _| start[lo.0 as usize + 1] += 1);
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut entries: Vec<(u32, u32)> = vec![(0, 0); start[n]];
+        for (ri, rule) in model.rules.iter().enumerate() {
+            expand(rule, &mut |lo, hi, bit| {
+                let at = &mut fill[lo.0 as usize];
+                entries[*at] = (hi.0, ri as u32 | bit);
+                *at += 1;
+            });
+            match rule.kind {
+                RuleKind::Interaction { .. } => {}
                 RuleKind::Accumulation { class: s, .. }
                 | RuleKind::Duplication { class: s }
                 | RuleKind::Pharmacogenomic { subject: s, .. }
                 | RuleKind::CrossSensitivity { subject: s, .. } => {
                     for &m in graph.members(s).iter().filter(|c| concrete(**c)) {
-                        unary[m.0 as usize].push(rid);
+                        unary[m.0 as usize].push(RuleId(ri as u32));
                     }
                 }
             }
         }
-        entries.sort_unstable();
-        let mut pairs: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
-        pairs.reserve(entries.len());
+        drop(fill);
         let mut hits: Vec<Hit> = Vec::with_capacity(entries.len());
-        let mut i = 0;
-        while i < entries.len() {
-            let key = entries[i].0;
-            let start = hits.len() as u32;
-            while i < entries.len() && entries[i].0 == key {
-                let rule = entries[i].1 & RULE_MASK;
-                let mut bits = 0;
-                while i < entries.len() && entries[i].0 == key && entries[i].1 & RULE_MASK == rule {
-                    bits |= entries[i].1 & !RULE_MASK;
-                    i += 1;
+        let mut firsts: Vec<(u32, u32, u32)> = Vec::new();
+        for lo in 0..n {
+            let bucket = &mut entries[start[lo]..start[lo + 1]];
+            bucket.sort_unstable();
+            let mut i = 0;
+            while i < bucket.len() {
+                let hi = bucket[i].0;
+                firsts.push((lo as u32, hi, hits.len() as u32));
+                while i < bucket.len() && bucket[i].0 == hi {
+                    // One hit per rule, with the orientation bits of every way it matched.
+                    let rule = bucket[i].1 & RULE_MASK;
+                    let mut bits = 0;
+                    while i < bucket.len() && bucket[i].0 == hi && bucket[i].1 & RULE_MASK == rule {
+                        bits |= bucket[i].1 & !RULE_MASK;
+                        i += 1;
+                    }
+                    hits.push(Hit(rule | bits | MORE));
                 }
-                hits.push(Hit(rule | bits));
+                if let Some(last) = hits.last_mut() {
+                    last.0 &= !MORE;
+                }
             }
-            pairs.insert(key, (start, hits.len() as u32 - start));
+        }
+        drop(entries);
+        let mut pairs = PairTable::with_pairs(firsts.len());
+        for (lo, hi, first) in firsts {
+            pairs.insert(lo, hi, first);
         }
 
         let derived = model
@@ -233,10 +324,18 @@ impl Index {
 
     /// Interaction rules between two different concrete concepts, in either order.
     /// When `x > y` the orientation bits of the hits refer to `y` as the lower one.
+    #[inline]
     pub fn pair(&self, x: ConceptId, y: ConceptId) -> &[Hit] {
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
-        match self.pairs.get(&pair_key(lo, hi)) {
-            Some(&(start, len)) => &self.hits[start as usize..(start + len) as usize],
+        match self.pairs.get(lo.0, hi.0) {
+            Some(first) => {
+                let first = first as usize;
+                let mut end = first + 1;
+                while self.hits[end - 1].0 & MORE != 0 {
+                    end += 1;
+                }
+                &self.hits[first..end]
+            }
             None => &[],
         }
     }
@@ -269,6 +368,6 @@ impl Index {
 
     /// Number of concrete pairs with at least one rule.
     pub fn pair_count(&self) -> usize {
-        self.pairs.len()
+        self.pairs.len
     }
 }
