@@ -42,7 +42,12 @@ impl Hit {
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
-    names: FxHashMap<Box<str>, ConceptId>,
+    /// Every name key (bytes, so a lookup need not check UTF-8 again) to its concept.
+    names: FxHashMap<Box<[u8]>, ConceptId>,
+    /// Each concept's atoms, the concepts an item of it brings into a regimen (itself, and a
+    /// product's ingredients), as ranges of `atoms`.
+    atom_ranges: Vec<(u32, u32)>,
+    atoms: Vec<ConceptId>,
     kinds: Vec<ConceptKind>,
     ancestors: Vec<Box<[ConceptId]>>,
     pairs: PairTable,
@@ -61,69 +66,100 @@ pub const OPIOID_CLASS: &str = "opioid";
 pub const MAX_RULES: usize = RULE_MASK as usize;
 
 /// The pairs of concrete concepts that have interaction rules: an open-addressing table of
-/// `(low, high, first hit)` slots, 12 bytes each, filled to at most 70%, probed linearly. A pair
-/// without a rule (most pairs) costs one hash and, usually, one cache line.
+/// 64-byte buckets (one cache line), each with four `(low, high, first hit)` slots and a byte
+/// of hash per slot, filled to at most 70%. A pair hashes to a bucket and is in it unless the
+/// bucket overflowed; the four hash bytes are compared at once, so a pair without a rule, which
+/// is most pairs, costs one hash, one cache line and a few instructions.
 #[derive(Debug, Default)]
 struct PairTable {
-    slots: Box<[Slot]>,
+    buckets: Box<[Bucket]>,
     len: usize,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    low: u32,
-    high: u32,
-    first: u32,
-}
+const SLOTS: usize = 4;
+const LANES: u64 = 0x0101_0101;
+const HIGHS: u64 = 0x8080_8080;
 
-const EMPTY: u32 = u32::MAX;
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Bucket {
+    /// One byte of hash per slot (never zero; zero is an empty slot) in the low four bytes, and
+    /// 1 in the fifth when a pair that hashed here was put in a later bucket.
+    meta: u64,
+    low: [u32; SLOTS],
+    high: [u32; SLOTS],
+    first: [u32; SLOTS],
+}
 
 impl PairTable {
     fn with_pairs(pairs: usize) -> PairTable {
-        let size = (pairs + pairs * 3 / 7 + 1).max(8);
+        let buckets = (pairs * 10 / 7 / SLOTS + 1).max(2);
+        let empty = Bucket {
+            meta: 0,
+            low: [0; SLOTS],
+            high: [0; SLOTS],
+            first: [0; SLOTS],
+        };
         PairTable {
-            slots: vec![
-                Slot {
-                    low: EMPTY,
-                    high: EMPTY,
-                    first: 0,
-                };
-                size
-            ]
-            .into(),
+            buckets: vec![empty; buckets].into(),
             len: 0,
         }
     }
 
-    /// Where probing for `(low, high)` starts.
+    /// The bucket `(low, high)` hashes to, and its byte of hash (1 to 255).
     #[inline]
-    fn home(&self, low: u32, high: u32) -> usize {
+    fn hash(&self, low: u32, high: u32) -> (usize, u64) {
         let h = (((low as u64) << 32) | high as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (((h ^ (h >> 29)) as u128 * self.slots.len() as u128) >> 64) as usize
+        let h = h ^ (h >> 29);
+        let bucket = ((h as u128 * self.buckets.len() as u128) >> 64) as usize;
+        (bucket, (h & 0xFF).max(1))
     }
 
     /// Adds a pair that is not in the table yet.
     fn insert(&mut self, low: u32, high: u32, first: u32) {
-        let mut i = self.home(low, high);
-        while self.slots[i].low != EMPTY {
-            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
+        let (mut i, tag) = self.hash(low, high);
+        loop {
+            let b = &mut self.buckets[i];
+            if let Some(k) = (0..SLOTS).find(|k| (b.meta >> (8 * k)) & 0xFF == 0) {
+                b.meta |= tag << (8 * k);
+                b.low[k] = low;
+                b.high[k] = high;
+                b.first[k] = first;
+                self.len += 1;
+                return;
+            }
+            b.meta |= 1 << 32;
+            i = if i + 1 == self.buckets.len() {
+                0
+            } else {
+                i + 1
+            };
         }
-        self.slots[i] = Slot { low, high, first };
-        self.len += 1;
     }
 
     #[inline]
     fn get(&self, low: u32, high: u32) -> Option<u32> {
-        let mut i = self.home(low, high);
+        let (mut i, tag) = self.hash(low, high);
         loop {
-            let s = self.slots[i];
-            if s.low == low && s.high == high {
-                return Some(s.first);
+            let b = &self.buckets[i];
+            // Bytes of `meta` equal to `tag` become zero; find zero bytes among the four.
+            let x = (b.meta & 0xFFFF_FFFF) ^ (tag * LANES);
+            let mut found = x.wrapping_sub(LANES) & !x & HIGHS;
+            while found != 0 {
+                let k = found.trailing_zeros() as usize / 8;
+                if b.low[k] == low && b.high[k] == high {
+                    return Some(b.first[k]);
+                }
+                found &= found - 1;
             }
-            if s.low == EMPTY {
+            if b.meta >> 32 == 0 {
                 return None;
             }
-            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
+            i = if i + 1 == self.buckets.len() {
+                0
+            } else {
+                i + 1
+            };
         }
     }
 }
@@ -150,7 +186,7 @@ impl Index {
                 .chain(rx.as_deref())
             {
                 name_key(name, &mut key);
-                names.entry(key.as_str().into()).or_insert(id);
+                names.entry(key.as_bytes().into()).or_insert(id);
             }
         }
 
@@ -251,7 +287,7 @@ impl Index {
         // Members of the class `opioid` count toward MME too, so that an opioid missing from
         // the conversion table makes the total incomplete instead of silently lower.
         if let Some(class) = names
-            .get(OPIOID_CLASS)
+            .get(OPIOID_CLASS.as_bytes())
             .filter(|c| kinds[c.0 as usize] == ConceptKind::Class)
         {
             for &m in graph.members(*class) {
@@ -260,8 +296,20 @@ impl Index {
                 }
             }
         }
+        let mut atoms = Vec::with_capacity(n);
+        let mut atom_ranges = Vec::with_capacity(n);
+        for (i, c) in model.concepts.iter().enumerate() {
+            let start = atoms.len() as u32;
+            atoms.push(ConceptId(i as u32));
+            if let Detail::Product(p) = &c.detail {
+                atoms.extend(p.ingredients.iter().map(|i| i.substance));
+            }
+            atom_ranges.push((start, atoms.len() as u32));
+        }
         Index {
             names,
+            atom_ranges,
+            atoms,
             kinds,
             ancestors: (0..n)
                 .map(|i| graph.ancestors(ConceptId(i as u32)).into())
@@ -279,11 +327,23 @@ impl Index {
     /// Looks a name up: an id, display name, synonym or brand, any case and punctuation, or
     /// `rxnorm:CODE`.
     pub fn resolve(&self, name: &str) -> Option<ConceptId> {
+        let bytes = name.as_bytes();
+        // Already a key (an id, as most machine-written regimens give): look it up as it is.
+        let canonical = !bytes.is_empty()
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+            && bytes.windows(2).all(|w| w != b"--")
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+        if canonical {
+            return self.names.get(bytes).copied();
+        }
         let mut buf = [0u8; 128];
         if name.len() <= buf.len() && name.is_ascii() {
             let mut len = 0;
             let mut gap = false;
-            for &b in name.as_bytes() {
+            for &b in bytes {
                 if b == b'\'' {
                     continue;
                 }
@@ -299,12 +359,19 @@ impl Index {
                     gap = true;
                 }
             }
-            let key = std::str::from_utf8(&buf[..len]).ok()?;
-            return self.names.get(key).copied();
+            return self.names.get(&buf[..len]).copied();
         }
         let mut key = String::new();
         name_key(name, &mut key);
-        self.names.get(key.as_str()).copied()
+        self.names.get(key.as_bytes()).copied()
+    }
+
+    /// The concepts an item of concept `c` brings into a regimen: `c` itself, and, for a
+    /// product, its ingredients.
+    #[inline]
+    pub fn atoms(&self, c: ConceptId) -> &[ConceptId] {
+        let (start, end) = self.atom_ranges[c.0 as usize];
+        &self.atoms[start as usize..end as usize]
     }
 
     /// The kind of a concept.

@@ -587,7 +587,7 @@ fn rules(cfg: &Config, shape: &Shape, rng: &mut Rng, out: &Path) -> io::Result<S
         .collect();
     let group = (cfg.classes / 5).min(n / 100).min(small.len());
     let gene = (n / 200).min(50).min(cfg.substances);
-    let cross = (n / 200).min(50);
+    let cross = (n / 200).min(50).min(small.len().saturating_sub(1));
     let class_class = if small.len() >= 2 { n / 500 } else { 0 };
     let class_substance = if small.is_empty() { 0 } else { n / 50 };
     let product = if cfg.products > 0 { n * 3 / 1000 } else { 0 };
@@ -628,7 +628,6 @@ fn rules(cfg: &Config, shape: &Shape, rng: &mut Rng, out: &Path) -> io::Result<S
     }
     counts.push(("pharmacogenomic", gene));
     // Cross-sensitivity between neighbouring small classes: each (allergen, subject) once.
-    let cross = cross.min(small.len().saturating_sub(1));
     for k in 0..cross {
         let mut r = rule(fresh("xs"), "cross-sensitivity", rng.below(PATTERNS), rng);
         r.allergen = Some(class_id(small[k]));

@@ -81,19 +81,22 @@ pub fn check<'a>(
     let mut c = Checker {
         model,
         index,
-        findings: Vec::new(),
-        resolved: Vec::with_capacity(regimen.items.len()),
+        findings: Vec::with_capacity(8),
+        resolved: Vec::with_capacity(
+            regimen.items.len()
+                + regimen.patient.conditions.len()
+                + regimen.patient.allergies.len(),
+        ),
         known: Vec::with_capacity(regimen.items.len()),
         conditions: Vec::new(),
     };
     c.resolve_items(regimen)?;
-    let conditions = c.resolve_conditions(regimen);
-    c.conditions = conditions.clone();
+    c.conditions = c.resolve_conditions(regimen);
     let allergies = c.resolve_allergies(regimen);
     c.duplicates();
     c.pairs();
     c.groups();
-    c.condition_rules(&conditions);
+    c.condition_rules();
     c.allergies(&allergies);
     c.pharmacogenomics(regimen);
     let skipped = dose::check(
@@ -101,7 +104,7 @@ pub fn check<'a>(
         index,
         regimen,
         &c.known,
-        &conditions,
+        &c.conditions,
         &mut c.findings,
     );
     Ok(Report::new(
@@ -323,17 +326,19 @@ impl<'a> Checker<'a> {
         e.route.is_none() || route.is_none() || e.route == route
     }
 
-    /// Rules that hold between two sets of atoms, route-checked, deduplicated and with less
-    /// specific rules dropped where a more specific one matched.
+    /// Rules that hold between two items (or an item and a condition), over every pair of
+    /// their atoms, route-checked, deduplicated and with less specific rules dropped where a
+    /// more specific one matched. One index probe per pair of atoms; nothing is allocated unless
+    /// a rule matches.
     fn pair_rules(
         &self,
-        xs: &[(ConceptId, Option<Route>)],
-        ys: &[(ConceptId, Option<Route>)],
+        (cx, rx): (ConceptId, Option<Route>),
+        (cy, ry): (ConceptId, Option<Route>),
         out: &mut Vec<RuleId>,
     ) {
         out.clear();
-        for &(x, rx) in xs {
-            for &(y, ry) in ys {
+        for &x in self.index.atoms(cx) {
+            for &y in self.index.atoms(cy) {
                 if x == y {
                     continue;
                 }
@@ -357,8 +362,17 @@ impl<'a> Checker<'a> {
         if out.len() > 1 {
             out.sort_unstable();
             out.dedup();
-            let candidates = out.clone();
-            out.retain(|r| !candidates.iter().any(|o| o != r && self.refines(*o, *r)));
+            // Drop every rule another matched rule refines (refinement is transitive, so
+            // marking first and dropping after gives the same as comparing with the full set).
+            let refined: Vec<bool> = out
+                .iter()
+                .map(|r| out.iter().any(|o| o != r && self.refines(*o, *r)))
+                .collect();
+            let mut k = 0;
+            out.retain(|_| {
+                k += 1;
+                !refined[k - 1]
+            });
         }
     }
 
@@ -401,21 +415,27 @@ impl<'a> Checker<'a> {
         f
     }
 
-    fn item_atoms(&self, k: &Known<'a>) -> Vec<(ConceptId, Option<Route>)> {
-        self.atoms(k.concept).map(|a| (a, k.route)).collect()
-    }
-
     fn pairs(&mut self) {
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
-        let atoms: Vec<Vec<(ConceptId, Option<Route>)>> =
-            distinct.iter().map(|k| self.item_atoms(k)).collect();
         let mut rules = Vec::new();
-        for i in 0..distinct.len() {
-            for j in i + 1..distinct.len() {
-                self.pair_rules(&atoms[i], &atoms[j], &mut rules);
+        for i in 0..self.known.len() {
+            let ki = &self.known[i];
+            if ki.repeat_of.is_some() {
+                continue;
+            }
+            let (xi, id_i) = ((ki.concept, ki.route), ki.id);
+            for j in i + 1..self.known.len() {
+                let kj = &self.known[j];
+                if kj.repeat_of.is_some() {
+                    continue;
+                }
+                let (xj, id_j) = ((kj.concept, kj.route), kj.id);
+                self.pair_rules(xi, xj, &mut rules);
                 for &r in &rules {
-                    let (x, y) = (distinct[i].id, distinct[j].id);
-                    let items = if x < y { vec![x, y] } else { vec![y, x] };
+                    let items = if id_i < id_j {
+                        vec![id_i, id_j]
+                    } else {
+                        vec![id_j, id_i]
+                    };
                     let f = self.rule_finding(FindingKind::Interaction, r, items);
                     self.findings.push(f);
                 }
@@ -457,18 +477,22 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn condition_rules(&mut self, conditions: &[ConceptId]) {
-        if conditions.is_empty() {
+    fn condition_rules(&mut self) {
+        if self.conditions.is_empty() {
             return;
         }
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
         let mut rules = Vec::new();
-        for k in &distinct {
-            let atoms = self.item_atoms(k);
-            for &c in conditions {
-                self.pair_rules(&atoms, &[(c, None)], &mut rules);
+        for k in 0..self.known.len() {
+            let item = &self.known[k];
+            if item.repeat_of.is_some() {
+                continue;
+            }
+            let (x, id) = ((item.concept, item.route), item.id);
+            for ci in 0..self.conditions.len() {
+                let c = self.conditions[ci];
+                self.pair_rules(x, (c, None), &mut rules);
                 for &r in &rules {
-                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![k.id]);
+                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![id]);
                     f.condition = Some(self.concept_id(c));
                     self.findings.push(f);
                 }
@@ -477,6 +501,9 @@ impl<'a> Checker<'a> {
     }
 
     fn allergies(&mut self, allergies: &[ConceptId]) {
+        if allergies.is_empty() {
+            return;
+        }
         let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
         for k in &distinct {
             for &allergy in allergies {
