@@ -137,6 +137,12 @@ impl PairTable {
         }
     }
 
+    /// Reads the bucket `(low, high)` hashes to, so that a lookup soon after finds it in cache.
+    #[inline]
+    fn touch(&self, low: u32, high: u32) -> u64 {
+        self.buckets[self.hash(low, high).0].meta
+    }
+
     #[inline]
     fn get(&self, low: u32, high: u32) -> Option<u32> {
         let (mut i, tag) = self.hash(low, high);
@@ -405,6 +411,15 @@ impl Index {
             }
             None => &[],
         }
+    }
+
+    /// Loads the part of the pair table that [`Index::pair`] reads for `x` and `y`, and returns
+    /// a value that depends on it. Touching every pair of a regimen before looking any up lets
+    /// the processor fetch them all at once instead of one cache miss after another.
+    #[inline]
+    pub fn touch_pair(&self, x: ConceptId, y: ConceptId) -> u64 {
+        let (lo, hi) = if x < y { (x, y) } else { (y, x) };
+        self.pairs.touch(lo.0, hi.0)
     }
 
     /// Accumulation, duplication, pharmacogenomic and cross-sensitivity rules whose class or

@@ -47,6 +47,7 @@ mod kb;
 pub mod model;
 pub mod regimen;
 pub mod report;
+pub mod screen;
 pub mod source;
 pub mod units;
 pub mod vocab;

@@ -38,6 +38,10 @@ fn gcd64(mut a: u64, mut b: u64) -> u64 {
     if a == 0 || b == 0 {
         return a | b;
     }
+    // Whole numbers (denominator 1) are most of what a dose check multiplies.
+    if a == 1 || b == 1 {
+        return 1;
+    }
     let shift = (a | b).trailing_zeros();
     a >>= a.trailing_zeros();
     loop {
@@ -146,7 +150,9 @@ impl Ratio {
         let g2 = gcd(o.num, self.den);
         let num = div(self.num, g1).checked_mul(div(o.num, g2))?;
         let den = div(self.den, g2).checked_mul(div(o.den, g1))?;
-        Ratio::new(num, den)
+        // Both inputs are in lowest terms and the common factors across them are gone, so the
+        // product is in lowest terms too, with a positive denominator.
+        Some(Ratio { num, den })
     }
 
     /// Quotient; `None` on overflow or division by zero.
