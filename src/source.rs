@@ -522,6 +522,26 @@ impl<S: AsRef<str>> RawRule<S> {
     }
 }
 
+/// A rule as [`RulesFile::stream`] hands it on: with its texts borrowed from the read buffer,
+/// or owned (when another thread parsed it).
+#[derive(Clone, Copy, Debug)]
+pub enum RuleRef<'a> {
+    /// Texts borrowed from the buffer the rule was parsed from.
+    Borrowed(&'a RawRule<Str<'a>>),
+    /// Texts owned.
+    Owned(&'a RawRule),
+}
+
+impl RuleRef<'_> {
+    /// The rule with owned texts.
+    pub fn to_owned(self) -> RawRule {
+        match self {
+            RuleRef::Borrowed(r) => r.map(str::to_string),
+            RuleRef::Owned(r) => r.clone(),
+        }
+    }
+}
+
 /// Text read from a data file: borrowed from the buffer it was read into unless it had to be
 /// unescaped. What [`RawRule`] holds when `rules.json` is streamed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -752,7 +772,7 @@ impl SourceData {
         if let Some(rules) = &opened.rules {
             let mut all = Vec::new();
             rules
-                .stream(&mut |r| all.push(r.map(str::to_string)))
+                .stream(&mut |r| all.push(r.to_owned()))
                 .map_err(|e| vec![e])?;
             data.rules = all;
         }
@@ -867,7 +887,7 @@ impl RulesFile {
     /// Reads the file from the start and calls `each` with every rule, in file order, its texts
     /// borrowed from the read buffer. On malformed JSON, stops and returns the error, with the
     /// path to the offending field.
-    pub fn stream(&self, each: &mut dyn FnMut(&RawRule<Str<'_>>)) -> Result<(), SourceError> {
+    pub fn stream(&self, each: &mut dyn FnMut(RuleRef<'_>)) -> Result<(), SourceError> {
         let open = || {
             std::fs::File::open(&self.path)
                 .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
@@ -877,10 +897,16 @@ impl RulesFile {
                 })
         };
         let mut delivered = 0usize;
-        let fast = stream_rules(open()?, &mut |rule| {
+        let mut counted = |rule: RuleRef<'_>| {
             delivered += 1;
             each(rule)
-        });
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let fast = if cores > 1 {
+            stream_rules_in_parallel(open()?, &mut counted)
+        } else {
+            stream_rules(open()?, &mut |r| counted(RuleRef::Borrowed(r)))
+        };
         if fast.is_ok() {
             return Ok(());
         }
@@ -892,7 +918,7 @@ impl RulesFile {
         let mut rest = |rule: RawRule| {
             seen += 1;
             if seen > delivered {
-                each(&rule.map(Str::from));
+                each(RuleRef::Owned(&rule));
             }
         };
         let small = std::fs::metadata(&self.path).is_ok_and(|m| m.len() <= 64 << 20);
@@ -1121,6 +1147,59 @@ fn stream_rules(
         None => Ok(()),
         Some(_) => Err(()),
     }
+}
+
+/// Rules a parsing thread hands on at a time.
+const RULE_BATCH: usize = 512;
+
+/// [`stream_rules`] with the parsing on a second thread: one core parses while the caller's
+/// validates. Batches of [`RULE_BATCH`] rules go through a queue of four, and come back to the
+/// parsing thread to be freed there, so memory stays bounded and each thread frees what it
+/// allocated.
+fn stream_rules_in_parallel(
+    reader: impl std::io::Read + Send,
+    each: &mut dyn FnMut(RuleRef<'_>),
+) -> Result<(), ()> {
+    use std::sync::mpsc::sync_channel;
+    let (full_tx, full_rx) = sync_channel::<Vec<RawRule>>(4);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<RawRule>>(8);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut batch: Vec<RawRule> = Vec::with_capacity(RULE_BATCH);
+            let mut stopped = false;
+            let result = stream_rules(reader, &mut |rule| {
+                if stopped {
+                    return;
+                }
+                batch.push(rule.map(str::to_string));
+                if batch.len() == RULE_BATCH {
+                    let next = match empty_rx.try_recv() {
+                        Ok(mut used) => {
+                            used.clear();
+                            used
+                        }
+                        Err(_) => Vec::with_capacity(RULE_BATCH),
+                    };
+                    stopped = full_tx.send(std::mem::replace(&mut batch, next)).is_err();
+                }
+            });
+            if !batch.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+            drop(full_tx);
+            // Free the batches the validating thread is done with here, where they were made.
+            while empty_rx.recv().is_ok() {}
+            result
+        });
+        for batch in full_rx {
+            for rule in &batch {
+                each(RuleRef::Owned(rule));
+            }
+            let _ = empty_tx.try_send(batch);
+        }
+        drop(empty_tx);
+        parser.join().unwrap_or(Err(()))
+    })
 }
 
 /// Calls `each` with every entry of the JSON array `de` reads, one at a time. With `with_path`

@@ -134,3 +134,29 @@ fn generated_regimens_screen_cleanly() {
         );
     }
 }
+
+#[test]
+fn a_malformed_rule_deep_in_a_large_file_is_named() {
+    let dir = TempKb::new("malformed", &small());
+    let path = dir.0.join("rules.json");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    // One rule per line after the opening bracket: line 6001 holds rule [5999].
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[6000] = lines[6000].replacen("\"severity\":\"", "\"severity\":7,\"x\":\"", 1);
+    std::fs::write(&path, lines.join("\n")).expect("writable");
+    let err = KnowledgeBase::from_dir(&dir.0)
+        .expect_err("malformed")
+        .to_string();
+    assert!(err.contains("rules.json:6001:"), "{err}");
+    assert!(
+        err.contains("at [5999].severity: invalid type: integer `7`"),
+        "{err}"
+    );
+
+    // Cut off in the middle of a rule.
+    std::fs::write(&path, &text[..text.len() / 2]).expect("writable");
+    let err = KnowledgeBase::from_dir(&dir.0)
+        .expect_err("truncated")
+        .to_string();
+    assert!(err.contains("rules.json:") && err.contains("EOF"), "{err}");
+}

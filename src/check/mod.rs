@@ -436,12 +436,21 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let (xi, id_i) = ((ki.concept, ki.route), ki.id);
+            let atoms_i = self.index.atoms(ki.concept);
             for j in i + 1..self.known.len() {
                 let kj = &self.known[j];
                 if kj.repeat_of.is_some() {
                     continue;
                 }
                 let (xj, id_j) = ((kj.concept, kj.route), kj.id);
+                // Most pairs of items have no rule at all: settle that in one probe.
+                let atoms_j = self.index.atoms(kj.concept);
+                if atoms_i.len() == 1
+                    && atoms_j.len() == 1
+                    && self.index.pair(atoms_i[0], atoms_j[0]).is_empty()
+                {
+                    continue;
+                }
                 self.pair_rules(xi, xj, &mut rules);
                 for &r in &rules {
                     let items = if id_i < id_j {

@@ -10,7 +10,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet, FxHasher};
 
 use super::*;
 use crate::source::{
-    RawAmount, RawBand, RawCitation, RawEndpoint, RawRange, RawRule, RawWhen, SourceData, Str,
+    RawAmount, RawBand, RawCitation, RawEndpoint, RawRange, RawRule, RawWhen, RuleRef, SourceData,
 };
 
 /// Longest id the loader accepts.
@@ -40,9 +40,14 @@ impl Model {
     /// with that error; otherwise the result is [`Model::build`]'s.
     pub fn build_streaming<E>(
         data: &SourceData,
-        rules: impl FnOnce(&mut dyn FnMut(&RawRule<Str<'_>>)) -> Result<(), E>,
+        rules: impl FnOnce(&mut dyn FnMut(RuleRef<'_>)) -> Result<(), E>,
     ) -> Result<Result<Model, Vec<ValidationError>>, E> {
-        Model::build_with(data, |b| rules(&mut |r| b.rule(r)))
+        Model::build_with(data, |b| {
+            rules(&mut |r| match r {
+                RuleRef::Borrowed(r) => b.rule(r),
+                RuleRef::Owned(r) => b.rule(r),
+            })
+        })
     }
 
     fn build_with<E>(
@@ -1111,7 +1116,7 @@ impl Builder {
     /// location an error would need.
     fn text_if_valid(&mut self, s: &str) -> Option<Text> {
         let fits = s.len() <= MAX_TEXT_LEN || s.chars().count() <= MAX_TEXT_LEN;
-        (fits && !s.trim().is_empty()).then(|| self.text(s))
+        (fits && !s.trim_start().is_empty()).then(|| self.text(s))
     }
 
     /// Checks the kind-specific fields of a rule: what it needs, and nothing it does not use.
