@@ -44,11 +44,26 @@ fn group(c: &mut Criterion, name: &str, kb: &KnowledgeBase, naive_sizes: &[usize
             naive_interactions(kb, &regimen),
             "the checker and the reference disagree on {n} items"
         );
+        eprintln!("check/{name}: {n} items, {expected} findings");
         if n == 10 {
             assert!(
                 has_class_match(kb, &regimen),
                 "10 items include a class-level match"
             );
+            // The same items without doses: what the dose checks cost.
+            let mut bare = regimen.clone();
+            for item in &mut bare.items {
+                item.dose = None;
+                item.times_per_day = None;
+            }
+            let bare_expected = kb.check(&bare).expect("checks").findings.len();
+            g.bench_with_input(BenchmarkId::new("fast-no-doses", n), &bare, |b, r| {
+                b.iter(|| {
+                    let report = kb.check(black_box(r)).expect("checks");
+                    assert_eq!(report.findings.len(), bare_expected);
+                    report.findings.len()
+                })
+            });
         }
         g.bench_with_input(BenchmarkId::new("fast", n), &regimen, |b, r| {
             b.iter(|| {
