@@ -244,7 +244,24 @@ impl<'a> Report<'a> {
         mut findings: Vec<Finding<'a>>,
         mut skipped: Vec<Skipped<'a>>,
     ) -> Report<'a> {
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // Sort positions rather than the findings (a few hundred bytes each): each finding is
+        // then moved at most twice, and not at all when they are in order already. A stable
+        // sort of positions orders equal findings as a stable sort of the findings would.
+        if findings.len() > 1 {
+            let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+            order.sort_by(|&a, &b| {
+                findings[a as usize]
+                    .sort_key()
+                    .cmp(&findings[b as usize].sort_key())
+            });
+            if order.windows(2).any(|w| w[0] > w[1]) {
+                let mut slots: Vec<Option<Finding<'a>>> = findings.into_iter().map(Some).collect();
+                findings = order
+                    .iter()
+                    .filter_map(|&i| slots[i as usize].take())
+                    .collect();
+            }
+        }
         findings.dedup();
         skipped.sort_by(|a, b| (a.item, &a.checks, &a.reason).cmp(&(b.item, &b.checks, &b.reason)));
         skipped.dedup();
