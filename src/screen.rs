@@ -325,6 +325,9 @@ fn screen_parallel(
             let done_tx = done_tx.clone();
             scope.spawn(move || worker(kb, &work_rx, &done_tx, format));
         }
+        // Only the workers hold the queues' far ends, so that when the writer stops (a closed
+        // output) the workers stop, and then the reader, instead of waiting on a full queue.
+        drop(work_rx);
         drop(done_tx);
         let writer = scope.spawn(move || -> io::Result<Summary> {
             write_in_order(&mut output, &done_rx, &free_tx, options, start)
@@ -725,6 +728,55 @@ mod tests {
         assert_eq!(s4.errors, s1.errors);
         assert_eq!(s1.errors, 31);
         assert_eq!(serial.lines().count(), 3000);
+    }
+
+    /// Output that takes a few bytes, then reports the reader gone (`| head`).
+    struct Closed(usize);
+
+    impl Write for Closed {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_ends_the_run_on_any_number_of_threads() {
+        let line = "{\"items\": [{\"id\": \"warfarin\"}, {\"id\": \"ibuprofen\"}]}\n";
+        let input = line.repeat(20_000);
+        for threads in [1, 3] {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let input = input.clone();
+            std::thread::spawn(move || {
+                let options = Options {
+                    threads,
+                    ..Options::default()
+                };
+                let result = screen(
+                    KnowledgeBase::bundled(),
+                    input.as_bytes(),
+                    Closed(500),
+                    &options,
+                );
+                let _ = tx.send(result.map(|s| s.lines));
+            });
+            let lines = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the run ends when the output closes")
+                .expect("a closed output is not an error");
+            assert!(
+                lines < 20_000,
+                "{threads} thread(s) stopped early ({lines} lines)"
+            );
+        }
     }
 
     #[test]
