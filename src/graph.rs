@@ -66,9 +66,16 @@ impl ConceptGraph {
             graph.add_node(ConceptId(i as u32));
         }
         let node = |c: ConceptId| NodeIndex::new(c.0 as usize);
+        // Membership alone, for cycles and the closure: walking it must not wade through the
+        // rule edges, which outnumber memberships a hundred to one in a large knowledge base.
+        let mut membership: DiGraph<ConceptId, Edge, u32> = DiGraph::with_capacity(n, n * 2);
+        for i in 0..n {
+            membership.add_node(ConceptId(i as u32));
+        }
         for (i, c) in model.concepts.iter().enumerate() {
             for p in c.parents.iter() {
                 graph.add_edge(NodeIndex::new(i), node(*p), Edge::MemberOf);
+                membership.add_edge(NodeIndex::new(i), node(*p), Edge::MemberOf);
             }
             if let Detail::Product(p) = &c.detail {
                 for ing in p.ingredients.iter() {
@@ -92,11 +99,11 @@ impl ConceptGraph {
             }
         }
 
-        let mut errors = cycles(model, &graph);
+        let mut errors = cycles(model, &membership);
         if !errors.is_empty() {
             return Err(errors);
         }
-        let ancestors = closure(model, &graph).map_err(|e| vec![*e])?;
+        let ancestors = closure(model, &membership).map_err(|e| vec![*e])?;
         let mut members: Vec<Vec<ConceptId>> = vec![Vec::new(); n];
         for (i, anc) in ancestors.iter().enumerate() {
             for a in anc.iter() {
@@ -161,6 +168,16 @@ impl ConceptGraph {
     }
 
     fn rules_that_never_fire(&self, model: &Model) -> Vec<ValidationError> {
+        // For each concept, its concrete members: how many, and the first. Worked out once, so
+        // that checking a million rules reads two entries per rule.
+        let concrete: Vec<(usize, Option<ConceptId>)> = (0..model.concepts.len())
+            .map(|c| {
+                let mut m = self.concrete_members(model, ConceptId(c as u32));
+                let first = m.next();
+                (first.map_or(0, |_| 1 + m.count()), first)
+            })
+            .collect();
+        let count = |c: ConceptId| concrete[c.0 as usize].0;
         let mut errors = Vec::new();
         let mut expansion = 0usize;
         for r in &model.rules {
@@ -192,22 +209,22 @@ impl ConceptGraph {
                 }
             }
             let at = || Location::new("rules.json", &r.id, "");
-            let empty = |c: ConceptId| self.concrete_members(model, c).next().is_none();
+            let empty = |c: ConceptId| count(c) == 0;
             let name = |c: ConceptId| model.concept(c).id.to_string();
             let reason = match r.kind {
                 RuleKind::Interaction { a, b } => {
                     if let Some(c) = [a.concept, b.concept].into_iter().find(|c| empty(*c)) {
                         Some(format!("class `{}` has no members", name(c)))
                     } else {
-                        let ma: Vec<ConceptId> = self.concrete_members(model, a.concept).collect();
-                        let mb: Vec<ConceptId> = self.concrete_members(model, b.concept).collect();
-                        (ma.len() == 1 && ma == mb).then(|| {
-                            format!("only `{}` matches either end, and an item does not interact with itself", name(ma[0]))
+                        let (na, first_a) = concrete[a.concept.0 as usize];
+                        let (nb, first_b) = concrete[b.concept.0 as usize];
+                        (na == 1 && nb == 1 && first_a == first_b).then(|| {
+                            format!("only `{}` matches either end, and an item does not interact with itself", name(first_a.expect("one member")))
                         })
                     }
                 }
                 RuleKind::Accumulation { class, min_count } => {
-                    let count = self.concrete_members(model, class).count();
+                    let count = count(class);
                     (count < min_count as usize).then(|| {
                         format!(
                             "class `{}` has {count} members, fewer than min_count {min_count}",
@@ -216,7 +233,7 @@ impl ConceptGraph {
                     })
                 }
                 RuleKind::Duplication { class } => {
-                    let count = self.concrete_members(model, class).count();
+                    let count = count(class);
                     (count < 2).then(|| {
                         format!(
                             "class `{}` has {count} members; duplication needs two",

@@ -17,7 +17,9 @@ pub struct Hit(u32);
 
 const LOW_IS_A: u32 = 1 << 30;
 const LOW_IS_B: u32 = 1 << 31;
-const RULE_MASK: u32 = LOW_IS_A - 1;
+/// Set on every hit of a pair but its last, so that a pair's slot needs only where they start.
+const MORE: u32 = 1 << 29;
+const RULE_MASK: u32 = MORE - 1;
 
 impl Hit {
     /// The rule.
@@ -40,10 +42,15 @@ impl Hit {
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
-    names: FxHashMap<Box<str>, ConceptId>,
+    /// Every name key (bytes, so a lookup need not check UTF-8 again) to its concept.
+    names: FxHashMap<Box<[u8]>, ConceptId>,
+    /// Each concept's atoms, the concepts an item of it brings into a regimen (itself, and a
+    /// product's ingredients), as ranges of `atoms`.
+    atom_ranges: Vec<(u32, u32)>,
+    atoms: Vec<ConceptId>,
     kinds: Vec<ConceptKind>,
     ancestors: Vec<Box<[ConceptId]>>,
-    pairs: FxHashMap<u64, (u32, u32)>,
+    pairs: PairTable,
     hits: Vec<Hit>,
     unary: Vec<Box<[RuleId]>>,
     derived: Vec<(ConceptId, Range)>,
@@ -58,8 +65,109 @@ pub const OPIOID_CLASS: &str = "opioid";
 /// Most rules fit in the 30 bits a [`Hit`] keeps for the rule.
 pub const MAX_RULES: usize = RULE_MASK as usize;
 
-fn pair_key(x: ConceptId, y: ConceptId) -> u64 {
-    ((x.0 as u64) << 32) | y.0 as u64
+/// The pairs of concrete concepts that have interaction rules: an open-addressing table of
+/// 64-byte buckets (one cache line), each with four `(low, high, first hit)` slots and a byte
+/// of hash per slot, filled to at most 70%. A pair hashes to a bucket and is in it unless the
+/// bucket overflowed; the four hash bytes are compared at once, so a pair without a rule, which
+/// is most pairs, costs one hash, one cache line and a few instructions.
+#[derive(Debug, Default)]
+struct PairTable {
+    buckets: Box<[Bucket]>,
+    len: usize,
+}
+
+const SLOTS: usize = 4;
+const LANES: u64 = 0x0101_0101;
+const HIGHS: u64 = 0x8080_8080;
+
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Bucket {
+    /// One byte of hash per slot (never zero; zero is an empty slot) in the low four bytes, and
+    /// 1 in the fifth when a pair that hashed here was put in a later bucket.
+    meta: u64,
+    low: [u32; SLOTS],
+    high: [u32; SLOTS],
+    first: [u32; SLOTS],
+}
+
+impl PairTable {
+    fn with_pairs(pairs: usize) -> PairTable {
+        let buckets = (pairs * 10 / 7 / SLOTS + 1).max(2);
+        let empty = Bucket {
+            meta: 0,
+            low: [0; SLOTS],
+            high: [0; SLOTS],
+            first: [0; SLOTS],
+        };
+        PairTable {
+            buckets: vec![empty; buckets].into(),
+            len: 0,
+        }
+    }
+
+    /// The bucket `(low, high)` hashes to, and its byte of hash (1 to 255).
+    #[inline]
+    fn hash(&self, low: u32, high: u32) -> (usize, u64) {
+        let h = (((low as u64) << 32) | high as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = h ^ (h >> 29);
+        let bucket = ((h as u128 * self.buckets.len() as u128) >> 64) as usize;
+        (bucket, (h & 0xFF).max(1))
+    }
+
+    /// Adds a pair that is not in the table yet.
+    fn insert(&mut self, low: u32, high: u32, first: u32) {
+        let (mut i, tag) = self.hash(low, high);
+        loop {
+            let b = &mut self.buckets[i];
+            if let Some(k) = (0..SLOTS).find(|k| (b.meta >> (8 * k)) & 0xFF == 0) {
+                b.meta |= tag << (8 * k);
+                b.low[k] = low;
+                b.high[k] = high;
+                b.first[k] = first;
+                self.len += 1;
+                return;
+            }
+            b.meta |= 1 << 32;
+            i = if i + 1 == self.buckets.len() {
+                0
+            } else {
+                i + 1
+            };
+        }
+    }
+
+    /// Reads the bucket `(low, high)` hashes to, so that a lookup soon after finds it in cache.
+    #[inline]
+    fn touch(&self, low: u32, high: u32) -> u64 {
+        self.buckets[self.hash(low, high).0].meta
+    }
+
+    #[inline]
+    fn get(&self, low: u32, high: u32) -> Option<u32> {
+        let (mut i, tag) = self.hash(low, high);
+        loop {
+            let b = &self.buckets[i];
+            // Bytes of `meta` equal to `tag` become zero; find zero bytes among the four.
+            let x = (b.meta & 0xFFFF_FFFF) ^ (tag * LANES);
+            let mut found = x.wrapping_sub(LANES) & !x & HIGHS;
+            while found != 0 {
+                let k = found.trailing_zeros() as usize / 8;
+                if b.low[k] == low && b.high[k] == high {
+                    return Some(b.first[k]);
+                }
+                found &= found - 1;
+            }
+            if b.meta >> 32 == 0 {
+                return None;
+            }
+            i = if i + 1 == self.buckets.len() {
+                0
+            } else {
+                i + 1
+            };
+        }
+    }
 }
 
 impl Index {
@@ -84,58 +192,83 @@ impl Index {
                 .chain(rx.as_deref())
             {
                 name_key(name, &mut key);
-                names.entry(key.as_str().into()).or_insert(id);
+                names.entry(key.as_bytes().into()).or_insert(id);
             }
         }
 
-        let mut entries: Vec<(u64, u32)> = Vec::new();
+        // Every (pair, rule) the rules' class memberships expand to, bucketed by the pair's
+        // lower concept and sorted within each bucket (small, so the sort stays in cache).
         let mut unary: Vec<Vec<RuleId>> = vec![Vec::new(); n];
-        for (ri, rule) in model.rules.iter().enumerate() {
-            let rid = RuleId(ri as u32);
-            match rule.kind {
-                RuleKind::Interaction { a, b } => {
-                    for &x in graph.members(a.concept).iter().filter(|c| concrete(**c)) {
-                        for &y in graph.members(b.concept).iter().filter(|c| concrete(**c)) {
-                            if x == y {
-                                continue;
-                            }
-                            let (lo, hi, bit) = if x < y {
-                                (x, y, LOW_IS_A)
-                            } else {
-                                (y, x, LOW_IS_B)
-                            };
-                            entries.push((pair_key(lo, hi), ri as u32 | bit));
+        let expand = |rule: &crate::model::Rule,
+                      each: &mut dyn FnMut(ConceptId, ConceptId, u32)| {
+            if let RuleKind::Interaction { a, b } = rule.kind {
+                for &x in graph.members(a.concept).iter().filter(|c| concrete(**c)) {
+                    for &y in graph.members(b.concept).iter().filter(|c| concrete(**c)) {
+                        match x.cmp(&y) {
+                            std::cmp::Ordering::Less => each(x, y, LOW_IS_A),
+                            std::cmp::Ordering::Greater => each(y, x, LOW_IS_B),
+                            std::cmp::Ordering::Equal => {}
                         }
                     }
                 }
+            }
+        };
+        let mut start = vec![0usize; n + 1];
+        for rule in &model.rules {
+            expand(rule, &mut |lo, _, _| start[lo.0 as usize + 1] += 1);
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut entries: Vec<(u32, u32)> = vec![(0, 0); start[n]];
+        for (ri, rule) in model.rules.iter().enumerate() {
+            expand(rule, &mut |lo, hi, bit| {
+                let at = &mut fill[lo.0 as usize];
+                entries[*at] = (hi.0, ri as u32 | bit);
+                *at += 1;
+            });
+            match rule.kind {
+                RuleKind::Interaction { .. } => {}
                 RuleKind::Accumulation { class: s, .. }
                 | RuleKind::Duplication { class: s }
                 | RuleKind::Pharmacogenomic { subject: s, .. }
                 | RuleKind::CrossSensitivity { subject: s, .. } => {
                     for &m in graph.members(s).iter().filter(|c| concrete(**c)) {
-                        unary[m.0 as usize].push(rid);
+                        unary[m.0 as usize].push(RuleId(ri as u32));
                     }
                 }
             }
         }
-        entries.sort_unstable();
-        let mut pairs: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
-        pairs.reserve(entries.len());
+        drop(fill);
         let mut hits: Vec<Hit> = Vec::with_capacity(entries.len());
-        let mut i = 0;
-        while i < entries.len() {
-            let key = entries[i].0;
-            let start = hits.len() as u32;
-            while i < entries.len() && entries[i].0 == key {
-                let rule = entries[i].1 & RULE_MASK;
-                let mut bits = 0;
-                while i < entries.len() && entries[i].0 == key && entries[i].1 & RULE_MASK == rule {
-                    bits |= entries[i].1 & !RULE_MASK;
-                    i += 1;
+        let mut firsts: Vec<(u32, u32, u32)> = Vec::new();
+        for lo in 0..n {
+            let bucket = &mut entries[start[lo]..start[lo + 1]];
+            bucket.sort_unstable();
+            let mut i = 0;
+            while i < bucket.len() {
+                let hi = bucket[i].0;
+                firsts.push((lo as u32, hi, hits.len() as u32));
+                while i < bucket.len() && bucket[i].0 == hi {
+                    // One hit per rule, with the orientation bits of every way it matched.
+                    let rule = bucket[i].1 & RULE_MASK;
+                    let mut bits = 0;
+                    while i < bucket.len() && bucket[i].0 == hi && bucket[i].1 & RULE_MASK == rule {
+                        bits |= bucket[i].1 & !RULE_MASK;
+                        i += 1;
+                    }
+                    hits.push(Hit(rule | bits | MORE));
                 }
-                hits.push(Hit(rule | bits));
+                if let Some(last) = hits.last_mut() {
+                    last.0 &= !MORE;
+                }
             }
-            pairs.insert(key, (start, hits.len() as u32 - start));
+        }
+        drop(entries);
+        let mut pairs = PairTable::with_pairs(firsts.len());
+        for (lo, hi, first) in firsts {
+            pairs.insert(lo, hi, first);
         }
 
         let derived = model
@@ -160,7 +293,7 @@ impl Index {
         // Members of the class `opioid` count toward MME too, so that an opioid missing from
         // the conversion table makes the total incomplete instead of silently lower.
         if let Some(class) = names
-            .get(OPIOID_CLASS)
+            .get(OPIOID_CLASS.as_bytes())
             .filter(|c| kinds[c.0 as usize] == ConceptKind::Class)
         {
             for &m in graph.members(*class) {
@@ -169,8 +302,20 @@ impl Index {
                 }
             }
         }
+        let mut atoms = Vec::with_capacity(n);
+        let mut atom_ranges = Vec::with_capacity(n);
+        for (i, c) in model.concepts.iter().enumerate() {
+            let start = atoms.len() as u32;
+            atoms.push(ConceptId(i as u32));
+            if let Detail::Product(p) = &c.detail {
+                atoms.extend(p.ingredients.iter().map(|i| i.substance));
+            }
+            atom_ranges.push((start, atoms.len() as u32));
+        }
         Index {
             names,
+            atom_ranges,
+            atoms,
             kinds,
             ancestors: (0..n)
                 .map(|i| graph.ancestors(ConceptId(i as u32)).into())
@@ -188,11 +333,23 @@ impl Index {
     /// Looks a name up: an id, display name, synonym or brand, any case and punctuation, or
     /// `rxnorm:CODE`.
     pub fn resolve(&self, name: &str) -> Option<ConceptId> {
+        let bytes = name.as_bytes();
+        // Already a key (an id, as most machine-written regimens give): look it up as it is.
+        let canonical = !bytes.is_empty()
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+            && bytes.windows(2).all(|w| w != b"--")
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+        if canonical {
+            return self.names.get(bytes).copied();
+        }
         let mut buf = [0u8; 128];
         if name.len() <= buf.len() && name.is_ascii() {
             let mut len = 0;
             let mut gap = false;
-            for &b in name.as_bytes() {
+            for &b in bytes {
                 if b == b'\'' {
                     continue;
                 }
@@ -208,12 +365,19 @@ impl Index {
                     gap = true;
                 }
             }
-            let key = std::str::from_utf8(&buf[..len]).ok()?;
-            return self.names.get(key).copied();
+            return self.names.get(&buf[..len]).copied();
         }
         let mut key = String::new();
         name_key(name, &mut key);
-        self.names.get(key.as_str()).copied()
+        self.names.get(key.as_bytes()).copied()
+    }
+
+    /// The concepts an item of concept `c` brings into a regimen: `c` itself, and, for a
+    /// product, its ingredients.
+    #[inline]
+    pub fn atoms(&self, c: ConceptId) -> &[ConceptId] {
+        let (start, end) = self.atom_ranges[c.0 as usize];
+        &self.atoms[start as usize..end as usize]
     }
 
     /// The kind of a concept.
@@ -233,12 +397,29 @@ impl Index {
 
     /// Interaction rules between two different concrete concepts, in either order.
     /// When `x > y` the orientation bits of the hits refer to `y` as the lower one.
+    #[inline]
     pub fn pair(&self, x: ConceptId, y: ConceptId) -> &[Hit] {
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
-        match self.pairs.get(&pair_key(lo, hi)) {
-            Some(&(start, len)) => &self.hits[start as usize..(start + len) as usize],
+        match self.pairs.get(lo.0, hi.0) {
+            Some(first) => {
+                let first = first as usize;
+                let mut end = first + 1;
+                while self.hits[end - 1].0 & MORE != 0 {
+                    end += 1;
+                }
+                &self.hits[first..end]
+            }
             None => &[],
         }
+    }
+
+    /// Loads the part of the pair table that [`Index::pair`] reads for `x` and `y`, and returns
+    /// a value that depends on it. Touching every pair of a regimen before looking any up lets
+    /// the processor fetch them all at once instead of one cache miss after another.
+    #[inline]
+    pub fn touch_pair(&self, x: ConceptId, y: ConceptId) -> u64 {
+        let (lo, hi) = if x < y { (x, y) } else { (y, x) };
+        self.pairs.touch(lo.0, hi.0)
     }
 
     /// Accumulation, duplication, pharmacogenomic and cross-sensitivity rules whose class or
@@ -269,6 +450,6 @@ impl Index {
 
     /// Number of concrete pairs with at least one rule.
     pub fn pair_count(&self) -> usize {
-        self.pairs.len()
+        self.pairs.len
     }
 }

@@ -11,7 +11,7 @@ use crate::index::{Index, MAX_RULES};
 use crate::model::{ConceptKind, Location, Model, RuleKind, ValidationError};
 use crate::regimen::Regimen;
 use crate::report::Report;
-use crate::source::{Origin, SourceData, SourceError};
+use crate::source::{DataDir, Origin, SourceData, SourceError};
 use crate::vocab::{Evidence, Severity};
 
 /// Why a knowledge base could not be loaded. Every problem found is listed.
@@ -103,10 +103,27 @@ impl KnowledgeBase {
     }
 
     /// Loads, validates and compiles the data files in `dir`.
+    ///
+    /// `rules.json` is streamed: each rule is validated as it is read, so memory grows with the
+    /// compiled knowledge base, not with the size of the file.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<KnowledgeBase, LoadError> {
         let dir = dir.as_ref();
-        let source = SourceData::from_dir(dir).map_err(LoadError::Source)?;
-        KnowledgeBase::from_source(source, Origin::Dir(dir.to_path_buf()))
+        let opened = DataDir::open(dir).map_err(LoadError::Source)?;
+        let mut count = 0usize;
+        let built = Model::build_streaming(&opened.data, |each| match &opened.rules {
+            Some(rules) => rules.stream(&mut |rule| {
+                count += 1;
+                if count <= MAX_RULES {
+                    each(rule);
+                }
+            }),
+            None => Ok(()),
+        })
+        .map_err(|e| LoadError::Source(vec![e]))?;
+        if count > MAX_RULES {
+            return Err(too_many_rules(count));
+        }
+        KnowledgeBase::from_model(built, Origin::Dir(dir.to_path_buf()), Default::default())
     }
 
     /// Validates and compiles parsed source data.
@@ -121,15 +138,17 @@ impl KnowledgeBase {
         overrides: crate::overrides::Table,
     ) -> Result<KnowledgeBase, LoadError> {
         if source.rules.len() > MAX_RULES {
-            return Err(LoadError::Invalid(vec![ValidationError::BadNumber {
-                at: Location::new("rules.json", "", ""),
-                reason: format!(
-                    "{} rules is more than the {MAX_RULES} the index holds",
-                    source.rules.len()
-                ),
-            }]));
+            return Err(too_many_rules(source.rules.len()));
         }
-        let model = Model::build(&source).map_err(LoadError::Invalid)?;
+        KnowledgeBase::from_model(Model::build(&source), origin, overrides)
+    }
+
+    fn from_model(
+        model: Result<Model, Vec<ValidationError>>,
+        origin: Origin,
+        overrides: crate::overrides::Table,
+    ) -> Result<KnowledgeBase, LoadError> {
+        let model = model.map_err(LoadError::Invalid)?;
         let graph = ConceptGraph::build(&model).map_err(LoadError::Invalid)?;
         let index = Index::compile(&model, &graph);
         Ok(KnowledgeBase {
@@ -223,6 +242,13 @@ impl KnowledgeBase {
         s.rules_by_kind.sort();
         s
     }
+}
+
+fn too_many_rules(count: usize) -> LoadError {
+    LoadError::Invalid(vec![ValidationError::BadNumber {
+        at: Location::new("rules.json", "", ""),
+        reason: format!("{count} rules is more than the {MAX_RULES} the index holds"),
+    }])
 }
 
 fn bump(list: &mut Vec<(String, usize)>, key: &str) {

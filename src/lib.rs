@@ -51,6 +51,7 @@ pub mod model;
 pub mod overrides;
 pub mod regimen;
 pub mod report;
+pub mod screen;
 pub mod source;
 pub mod units;
 pub mod vocab;

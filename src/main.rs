@@ -90,6 +90,24 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+    /// Screen many regimens: one per line in, one JSON report per line out, in input order.
+    Screen {
+        /// File of regimens, one JSON object per line, or `-` for standard input (the default).
+        file: Option<PathBuf>,
+        /// Data directory to use instead of the bundled knowledge base.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Threads that check regimens (default: one per core).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// What each report line holds: `compact` leaves out the texts of findings (look them
+        /// up by rule id), `full` is the report `check` prints.
+        #[arg(long, value_enum, default_value_t = LineFormat::Compact)]
+        format: LineFormat,
+        /// Exit 1 when a regimen has a finding at or above this severity (`none` never does).
+        #[arg(long, value_name = "SEVERITY", default_value = "none", value_parser = parse_fail_on)]
+        fail_on: FailOn,
+    },
     /// Show what names resolve to, with their classes.
     Lookup {
         /// Names, synonyms, brand names or `rxnorm:CODE`.
@@ -99,6 +117,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LineFormat {
+    Compact,
+    Full,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -163,6 +187,13 @@ fn main() -> ExitCode {
         Command::Stats { data, format } => stats(data.as_deref(), format),
         Command::Lookup { names, data } => lookup(&names, data.as_deref()),
         Command::Export { dir, data } => export(&dir, data.as_deref()),
+        Command::Screen {
+            file,
+            data,
+            threads,
+            format,
+            fail_on,
+        } => screen(file.as_deref(), data.as_deref(), threads, format, fail_on),
     };
     match result {
         Ok(code) => code,
@@ -387,6 +418,48 @@ fn export(dir: &Path, data: Option<&Path>) -> Result<ExitCode, Fail> {
         again.stats().summary_line()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit codes: 0 every line screened and none at or above `--fail-on`; 1 a line that could not
+/// be read or checked (its error line says why), or a finding at or above `--fail-on`; 2 the
+/// input or the data could not be read at all.
+fn screen(
+    file: Option<&Path>,
+    data: Option<&Path>,
+    threads: Option<u16>,
+    format: LineFormat,
+    fail_on: FailOn,
+) -> Result<ExitCode, Fail> {
+    use std::io::IsTerminal;
+    let kb = knowledge_base(data)?;
+    let threads = threads
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = medcheck::screen::Options {
+        threads,
+        format: match format {
+            LineFormat::Compact => medcheck::screen::LineFormat::Compact,
+            LineFormat::Full => medcheck::screen::LineFormat::Full,
+        },
+        progress: io::stderr().is_terminal(),
+    };
+    let file = file.unwrap_or(Path::new("-"));
+    let shown = file.display().to_string();
+    let result = if file == Path::new("-") {
+        medcheck::screen::screen(&kb, io::stdin().lock(), io::stdout(), &options)
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| Fail(format!("{shown}: {e}")))?;
+        let input = io::BufReader::with_capacity(1 << 16, f);
+        medcheck::screen::screen(&kb, input, io::stdout(), &options)
+    };
+    let summary = result.map_err(|e| Fail(format!("{shown}: {e}")))?;
+    eprintln!("medcheck: {}", summary.line());
+    let failed = summary.errors > 0 || fail_on.0.is_some_and(|s| summary.at_or_above(s) > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn lookup(names: &[String], data: Option<&Path>) -> Result<ExitCode, Fail> {

@@ -256,7 +256,24 @@ impl<'a> Report<'a> {
         mut findings: Vec<Finding<'a>>,
         mut skipped: Vec<Skipped<'a>>,
     ) -> Report<'a> {
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // Sort positions rather than the findings (a few hundred bytes each): each finding is
+        // then moved at most twice, and not at all when they are in order already. A stable
+        // sort of positions orders equal findings as a stable sort of the findings would.
+        if findings.len() > 1 {
+            let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+            order.sort_by(|&a, &b| {
+                findings[a as usize]
+                    .sort_key()
+                    .cmp(&findings[b as usize].sort_key())
+            });
+            if order.windows(2).any(|w| w[0] > w[1]) {
+                let mut slots: Vec<Option<Finding<'a>>> = findings.into_iter().map(Some).collect();
+                findings = order
+                    .iter()
+                    .filter_map(|&i| slots[i as usize].take())
+                    .collect();
+            }
+        }
         findings.dedup();
         skipped.sort_by(|a, b| (a.item, &a.checks, &a.reason).cmp(&(b.item, &b.checks, &b.reason)));
         skipped.dedup();
@@ -458,7 +475,7 @@ impl Serialize for FindingJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = self.f;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &f.id())?;
+        m.serialize_entry("id", &FindingIdJson(f))?;
         m.serialize_entry("kind", &f.kind)?;
         m.serialize_entry("severity", &f.severity)?;
         m.serialize_entry("items", &f.items)?;
@@ -474,21 +491,20 @@ impl Serialize for FindingJson<'_, '_> {
         }
         m.serialize_entry("summary", &f.summary)?;
         m.serialize_entry("management", &f.management)?;
-        let monitoring: Vec<&str> = f
-            .monitoring
-            .iter()
-            .map(|id| &*self.model.monitoring(*id).id)
-            .collect();
-        m.serialize_entry("monitoring", &monitoring)?;
-        let sources: Vec<CitationJson> = f
-            .sources
-            .iter()
-            .map(|c| CitationJson {
+        m.serialize_entry(
+            "monitoring",
+            &Seq(f
+                .monitoring
+                .iter()
+                .map(|id| &*self.model.monitoring(*id).id)),
+        )?;
+        m.serialize_entry(
+            "sources",
+            &Seq(f.sources.iter().map(|c| CitationJson {
                 c,
                 model: self.model,
-            })
-            .collect();
-        m.serialize_entry("sources", &sources)?;
+            })),
+        )?;
         if let Some(e) = f.evidence {
             m.serialize_entry("evidence", &e)?;
         }
@@ -518,32 +534,131 @@ struct MonitoringJson<'r, 'a> {
 
 impl Serialize for MonitoringJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Keys in alphabetical order, as they were when this was built from JSON values.
         let mut seq = s.serialize_seq(Some(self.needs.len()))?;
         for n in &self.needs {
             let m = self.report.model.monitoring(n.id);
-            let ids: Vec<String> = n
-                .findings
-                .iter()
-                .map(|i| self.report.findings[*i].id())
-                .collect();
-            let sources: Vec<CitationJson> = m
-                .sources
-                .iter()
-                .map(|c| CitationJson {
-                    c,
-                    model: self.report.model,
-                })
-                .collect();
-            seq.serialize_element(&serde_json::json!({
-                "id": &*m.id,
-                "what": &*m.what,
-                "when": &*m.when,
-                "why": &*m.why,
-                "findings": ids,
-                "sources": serde_json::to_value(&sources).unwrap_or_default(),
-            }))?;
+            seq.serialize_element(&NeedJson {
+                report: self.report,
+                need: n,
+                m,
+            })?;
         }
         seq.end()
+    }
+}
+
+/// One monitoring requirement with the findings that call for it, keys in alphabetical order.
+struct NeedJson<'r, 'a> {
+    report: &'r Report<'a>,
+    need: &'r MonitoringNeed<'a>,
+    m: &'a crate::model::Monitoring,
+}
+
+impl Serialize for NeedJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let findings = &self.report.findings;
+        let model = self.report.model;
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry(
+            "findings",
+            &Seq(self
+                .need
+                .findings
+                .iter()
+                .map(|i| FindingIdJson(&findings[*i]))),
+        )?;
+        map.serialize_entry("id", &*self.m.id)?;
+        map.serialize_entry(
+            "sources",
+            &Seq(self
+                .m
+                .sources
+                .iter()
+                .map(|c| SortedCitationJson { c, model })),
+        )?;
+        map.serialize_entry("what", &*self.m.what)?;
+        map.serialize_entry("when", &*self.m.when)?;
+        map.serialize_entry("why", &*self.m.why)?;
+        map.end()
+    }
+}
+
+/// A citation with its keys in alphabetical order (`id`, `section`, `title`, `url`).
+struct SortedCitationJson<'a> {
+    c: &'a Citation,
+    model: &'a Model,
+}
+
+impl Serialize for SortedCitationJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let src = self.model.source(self.c.source);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &*src.id)?;
+        if let Some(section) = &self.c.section {
+            m.serialize_entry("section", &**section)?;
+        }
+        m.serialize_entry("title", &*src.title)?;
+        if let Some(url) = &src.url {
+            m.serialize_entry("url", &**url)?;
+        }
+        m.end()
+    }
+}
+
+/// A sequence from an iterator, serialized without collecting it.
+struct Seq<I>(I);
+
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
+    }
+}
+
+/// A finding's [`Finding::id`], written without building the string.
+struct FindingIdJson<'r, 'a>(&'r Finding<'a>);
+
+impl std::fmt::Display for FindingIdJson<'_, '_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let f = self.0;
+        out.write_str(f.rule)?;
+        out.write_str("/")?;
+        for (i, item) in f.items.iter().enumerate() {
+            if i > 0 {
+                out.write_str("+")?;
+            }
+            out.write_str(item)?;
+        }
+        if let Some(c) = f.condition.or(f.allergy) {
+            out.write_str("@")?;
+            out.write_str(c)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for FindingIdJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Counts by severity, keys in alphabetical order.
+struct CountsJson([(Severity, usize); 5]);
+
+impl Serialize for CountsJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut counts = self.0;
+        counts.sort_by_key(|(s, _)| s.as_str());
+        let mut m = s.serialize_map(Some(counts.len()))?;
+        for (severity, n) in counts {
+            m.serialize_entry(severity.as_str(), &n)?;
+        }
+        m.end()
     }
 }
 
@@ -557,22 +672,15 @@ impl Serialize for Report<'_> {
         if let Some(s) = self.max_severity() {
             m.serialize_entry("max_severity", &s)?;
         }
-        let counts: serde_json::Map<String, serde_json::Value> = self
-            .counts()
-            .iter()
-            .map(|(s, n)| (s.as_str().to_string(), (*n).into()))
-            .collect();
-        m.serialize_entry("counts", &counts)?;
+        m.serialize_entry("counts", &CountsJson(self.counts()))?;
         m.serialize_entry("resolved", &self.resolved)?;
-        let findings: Vec<FindingJson> = self
-            .findings
-            .iter()
-            .map(|f| FindingJson {
+        m.serialize_entry(
+            "findings",
+            &Seq(self.findings.iter().map(|f| FindingJson {
                 f,
                 model: self.model,
-            })
-            .collect();
-        m.serialize_entry("findings", &findings)?;
+            })),
+        )?;
         m.serialize_entry(
             "monitoring",
             &MonitoringJson {

@@ -126,17 +126,17 @@ pub struct RawSource {
 }
 
 /// A citation: a source id, optionally with the section relied on.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(untagged)]
-pub enum RawCitation {
+pub enum RawCitation<S = String> {
     /// `"fda-label-tizanidine"`
-    Id(String),
+    Id(S),
     /// `{"id": "fda-label-tizanidine", "section": "4 Contraindications"}`
     WithSection {
         /// Source id.
-        id: String,
+        id: S,
         /// Section, table or page.
-        section: String,
+        section: S,
     },
 }
 
@@ -307,77 +307,304 @@ pub struct RawTherapy {
 }
 
 /// One end of a pair rule: an id, optionally limited to a route.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(untagged)]
-pub enum RawEndpoint {
+pub enum RawEndpoint<S = String> {
     /// `"warfarin"`
-    Id(String),
+    Id(S),
     /// `{"id": "fentanyl", "route": "transdermal"}`
     WithRoute {
         /// Concept id.
-        id: String,
+        id: S,
         /// Only items given by this route match.
-        route: String,
+        route: S,
     },
+}
+
+/// Reads a JSON string as `(id, None)`, or an object of exactly `id` and `second` as
+/// `(id, Some(second))`: the shape of [`RawEndpoint`] and [`RawCitation`]. Written out rather
+/// than derived as `untagged`, which buffers every value before trying each variant: a million
+/// rules hold three or more each.
+struct IdOr<S> {
+    expecting: &'static str,
+    fields: &'static [&'static str; 2],
+    _text: std::marker::PhantomData<S>,
+}
+
+impl<'de, S> serde::de::Visitor<'de> for IdOr<S>
+where
+    S: Deserialize<'de> + From<&'de str> + From<String>,
+{
+    type Value = (S, Option<S>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((S::from(v), None))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((S::from(v.to_string()), None))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((S::from(v), None))
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        use serde::de::Error;
+        let (mut id, mut second): (Option<S>, Option<S>) = (None, None);
+        while let Some(key) = map.next_key::<Str>()? {
+            let slot = if *key == *self.fields[0] {
+                &mut id
+            } else if *key == *self.fields[1] {
+                &mut second
+            } else {
+                return Err(M::Error::unknown_field(&key, self.fields));
+            };
+            if slot.is_some() {
+                return Err(M::Error::custom(format_args!(
+                    "duplicate field `{}`",
+                    &*key
+                )));
+            }
+            *slot = Some(map.next_value()?);
+        }
+        let id = id.ok_or_else(|| M::Error::missing_field(self.fields[0]))?;
+        let second = second.ok_or_else(|| M::Error::missing_field(self.fields[1]))?;
+        Ok((id, Some(second)))
+    }
+}
+
+impl<'de, S> Deserialize<'de> for RawEndpoint<S>
+where
+    S: Deserialize<'de> + From<&'de str> + From<String>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let visitor = IdOr {
+            expecting: "a concept id, or {\"id\": ..., \"route\": ...}",
+            fields: &["id", "route"],
+            _text: std::marker::PhantomData,
+        };
+        Ok(match d.deserialize_any(visitor)? {
+            (id, None) => RawEndpoint::Id(id),
+            (id, Some(route)) => RawEndpoint::WithRoute { id, route },
+        })
+    }
+}
+
+impl<'de, S> Deserialize<'de> for RawCitation<S>
+where
+    S: Deserialize<'de> + From<&'de str> + From<String>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let visitor = IdOr {
+            expecting: "a source id, or {\"id\": ..., \"section\": ...}",
+            fields: &["id", "section"],
+            _text: std::marker::PhantomData,
+        };
+        Ok(match d.deserialize_any(visitor)? {
+            (id, None) => RawCitation::Id(id),
+            (id, Some(section)) => RawCitation::WithSection { id, section },
+        })
+    }
 }
 
 /// A rule: an interaction, an accumulation, a duplication, a pharmacogenomic or a
 /// cross-sensitivity rule. Which fields apply depends on `kind`.
+///
+/// `S` is the type of its texts: `String` as stored in [`SourceData`], or [`Str`] when
+/// `rules.json` is streamed and the texts are borrowed from the read buffer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RawRule {
+#[serde(
+    deny_unknown_fields,
+    bound(deserialize = "S: Deserialize<'de> + From<&'de str> + From<String>")
+)]
+pub struct RawRule<S = String> {
     /// Unique id.
-    pub id: String,
+    pub id: S,
     /// `interaction`, `accumulation`, `duplication`, `pharmacogenomic` or `cross-sensitivity`.
-    pub kind: String,
+    pub kind: S,
     /// `interaction`: the two endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub between: Option<Vec<RawEndpoint>>,
+    pub between: Option<Vec<RawEndpoint<S>>>,
     /// `accumulation` and `duplication`: the class whose members accumulate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
+    pub class: Option<S>,
     /// `accumulation`: how many distinct members fire the rule (at least 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<u32>,
     /// `pharmacogenomic` and `cross-sensitivity`: the drug or class the rule is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
+    pub subject: Option<S>,
     /// `pharmacogenomic`: gene (`CYP2D6`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gene: Option<String>,
+    pub gene: Option<S>,
     /// `pharmacogenomic`: phenotypes that fire the rule (`ultrarapid`, `poor`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phenotypes: Option<Vec<String>>,
+    pub phenotypes: Option<Vec<S>>,
     /// `cross-sensitivity`: the documented allergy (substance or class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allergen: Option<String>,
+    pub allergen: Option<S>,
     /// Conditions the patient must have for the rule to apply (`age-65-or-older` for a Beers
     /// criterion); absent means every patient.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requires: Vec<String>,
+    pub requires: Vec<S>,
     /// `contraindicated`, `major`, `moderate` or `minor`.
-    pub severity: String,
+    pub severity: S,
     /// `established`, `probable`, `possible` or `theoretical`.
-    pub evidence: String,
+    pub evidence: S,
     /// One-line statement of the risk, shown as the finding's summary.
-    pub summary: String,
+    pub summary: S,
     /// How it happens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mechanism: Option<String>,
+    pub mechanism: Option<S>,
     /// What it does to the patient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<S>,
     /// What to do.
-    pub management: String,
+    pub management: S,
     /// Monitoring ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub monitoring: Vec<String>,
+    pub monitoring: Vec<S>,
     /// Citations.
     #[serde(default)]
-    pub sources: Vec<RawCitation>,
+    pub sources: Vec<RawCitation<S>>,
     /// Where the sources disagree or are thin, say so here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uncertainty: Option<String>,
+    pub uncertainty: Option<S>,
+}
+
+impl<S: AsRef<str>> RawRule<S> {
+    /// The same rule with every text converted by `f`.
+    pub fn map<'s, T>(&'s self, f: impl Fn(&'s str) -> T) -> RawRule<T> {
+        let f = &f;
+        let text = |s: &'s S| f(s.as_ref());
+        let list = |v: &'s [S]| v.iter().map(text).collect::<Vec<T>>();
+        RawRule {
+            id: text(&self.id),
+            kind: text(&self.kind),
+            between: self.between.as_ref().map(|b| {
+                b.iter()
+                    .map(|e| match e {
+                        RawEndpoint::Id(id) => RawEndpoint::Id(text(id)),
+                        RawEndpoint::WithRoute { id, route } => RawEndpoint::WithRoute {
+                            id: text(id),
+                            route: text(route),
+                        },
+                    })
+                    .collect()
+            }),
+            class: self.class.as_ref().map(text),
+            min_count: self.min_count,
+            subject: self.subject.as_ref().map(text),
+            gene: self.gene.as_ref().map(text),
+            phenotypes: self.phenotypes.as_deref().map(list),
+            allergen: self.allergen.as_ref().map(text),
+            requires: list(&self.requires),
+            severity: text(&self.severity),
+            evidence: text(&self.evidence),
+            summary: text(&self.summary),
+            mechanism: self.mechanism.as_ref().map(text),
+            effect: self.effect.as_ref().map(text),
+            management: text(&self.management),
+            monitoring: list(&self.monitoring),
+            sources: self
+                .sources
+                .iter()
+                .map(|c| match c {
+                    RawCitation::Id(id) => RawCitation::Id(text(id)),
+                    RawCitation::WithSection { id, section } => RawCitation::WithSection {
+                        id: text(id),
+                        section: text(section),
+                    },
+                })
+                .collect(),
+            uncertainty: self.uncertainty.as_ref().map(text),
+        }
+    }
+}
+
+/// A rule as [`RulesFile::stream`] hands it on: with its texts borrowed from the read buffer,
+/// or owned (when another thread parsed it).
+#[derive(Clone, Copy, Debug)]
+pub enum RuleRef<'a> {
+    /// Texts borrowed from the buffer the rule was parsed from.
+    Borrowed(&'a RawRule<Str<'a>>),
+    /// Texts owned.
+    Owned(&'a RawRule),
+}
+
+impl RuleRef<'_> {
+    /// The rule with owned texts.
+    pub fn to_owned(self) -> RawRule {
+        match self {
+            RuleRef::Borrowed(r) => r.map(str::to_string),
+            RuleRef::Owned(r) => r.clone(),
+        }
+    }
+}
+
+/// Text read from a data file: borrowed from the buffer it was read into unless it had to be
+/// unescaped. What [`RawRule`] holds when `rules.json` is streamed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Str<'a>(pub std::borrow::Cow<'a, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> From<&'a str> for Str<'a> {
+    fn from(s: &'a str) -> Str<'a> {
+        Str(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Str<'_> {
+    fn from(s: String) -> Self {
+        Str(std::borrow::Cow::Owned(s))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Str<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str::from(v))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str::from(v.to_string()))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str::from(v))
+            }
+        }
+
+        d.deserialize_str(Visitor)
+    }
 }
 
 /// Dose limits for one substance by one route, in bands by patient context.
@@ -545,61 +772,16 @@ impl SourceData {
 
     /// Reads every data file from `dir`, reporting every unreadable or malformed file.
     pub fn from_dir(dir: &Path) -> Result<SourceData, Vec<SourceError>> {
-        let mut data = SourceData::default();
-        let mut errors = Vec::new();
-        let shown = |name: &str| dir.join(name).display().to_string();
-        match std::fs::read_dir(dir) {
-            Ok(entries) => {
-                for entry in entries.flatten() {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(".json") && !FILES.iter().any(|(f, _)| *f == name) {
-                        errors.push(SourceError::Unexpected {
-                            file: shown(&name),
-                            known: FILES.map(|(f, _)| f).join(", "),
-                        });
-                    }
-                }
-            }
-            Err(e) => {
-                return Err(vec![SourceError::Io {
-                    file: dir.display().to_string(),
-                    reason: e.to_string(),
-                }]);
-            }
+        let opened = DataDir::open(dir)?;
+        let mut data = opened.data;
+        if let Some(rules) = &opened.rules {
+            let mut all = Vec::new();
+            rules
+                .stream(&mut |r| all.push(r.to_owned()))
+                .map_err(|e| vec![e])?;
+            data.rules = all;
         }
-        for (name, required) in FILES {
-            let path = dir.join(name);
-            if !path.exists() {
-                if required {
-                    errors.push(SourceError::Missing { file: shown(name) });
-                }
-                continue;
-            }
-            let io = |e: std::io::Error| SourceError::Io {
-                file: shown(name),
-                reason: e.to_string(),
-            };
-            let result = std::fs::metadata(&path).map_err(io).and_then(|m| {
-                if m.len() > MAX_FILE_BYTES {
-                    return Err(SourceError::TooLarge {
-                        file: shown(name),
-                        bytes: m.len(),
-                        max: MAX_FILE_BYTES,
-                    });
-                }
-                let bytes = std::fs::read(&path).map_err(io)?;
-                data.parse_file(name, &bytes)
-                    .map_err(|e| e.with_file(shown(name)))
-            });
-            if let Err(e) = result {
-                errors.push(e);
-            }
-        }
-        if errors.is_empty() {
-            Ok(data)
-        } else {
-            Err(errors)
-        }
+        Ok(data)
     }
 
     /// Parses one file's bytes into the matching field; `file` is its name in [`FILES`].
@@ -614,37 +796,15 @@ impl SourceData {
                 *into = v;
                 return Ok(());
             }
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            let parsed: Result<Vec<T>, _> = serde_path_to_error::deserialize(&mut de);
-            match parsed {
-                Ok(v) => match de.end() {
-                    Ok(()) => {
-                        *into = v;
-                        Ok(())
-                    }
-                    Err(e) => Err(SourceError::Json {
-                        file: file.to_string(),
-                        line: e.line(),
-                        column: e.column(),
-                        message: strip_position(&e.to_string()),
-                    }),
-                },
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    let message = if path == "." || path.is_empty() {
-                        inner.to_string()
-                    } else {
-                        format!("at {path}: {inner}")
-                    };
-                    Err(SourceError::Json {
-                        file: file.to_string(),
-                        line: inner.line(),
-                        column: inner.column(),
-                        message: strip_position(&message),
-                    })
-                }
-            }
+            let mut out = Vec::new();
+            let result = stream_entries(
+                file,
+                serde_json::Deserializer::from_slice(bytes),
+                &mut |e| out.push(e),
+                true,
+            );
+            *into = out;
+            result
         }
         match file {
             "sources.json" => parse(file, bytes, &mut self.sources),
@@ -706,6 +866,418 @@ impl SourceData {
             "mme-thresholds.json",
             serde_json::to_string_pretty(&self.mme_thresholds),
         )
+    }
+}
+
+/// A data directory opened for loading: every file checked and parsed except `rules.json`,
+/// which [`DataDir::rules`] streams one rule at a time, so that a knowledge base of a million
+/// rules is read in memory proportional to one rule, not to the file.
+#[derive(Debug)]
+pub struct DataDir {
+    /// Every file but `rules.json` (whose field is left empty).
+    pub data: SourceData,
+    /// `rules.json`, ready to stream; `None` when it is missing (already reported by
+    /// [`DataDir::open`]).
+    pub rules: Option<RulesFile>,
+}
+
+/// `rules.json` of a data directory, checked for size and readability but not yet read.
+#[derive(Clone, Debug)]
+pub struct RulesFile {
+    path: PathBuf,
+    shown: String,
+}
+
+impl RulesFile {
+    /// Reads the file from the start and calls `each` with every rule, in file order, its texts
+    /// borrowed from the read buffer. On malformed JSON, stops and returns the error, with the
+    /// path to the offending field.
+    pub fn stream(&self, each: &mut dyn FnMut(RuleRef<'_>)) -> Result<(), SourceError> {
+        let open = || {
+            std::fs::File::open(&self.path)
+                .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
+                .map_err(|e| SourceError::Io {
+                    file: self.shown.clone(),
+                    reason: e.to_string(),
+                })
+        };
+        let mut delivered = 0usize;
+        let mut counted = |rule: RuleRef<'_>| {
+            delivered += 1;
+            each(rule)
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let fast = if cores > 1 {
+            stream_rules_in_parallel(open()?, &mut counted)
+        } else {
+            stream_rules(open()?, &mut |r| counted(RuleRef::Borrowed(r)))
+        };
+        if fast.is_ok() {
+            return Ok(());
+        }
+        // Something is wrong (or the file ended early): read it again with path tracking,
+        // which reports the problem exactly, handing on only the rules the fast pass did not.
+        // From memory when the file is of a size to hold, for the same line and column as
+        // every other file; from the reader otherwise.
+        let mut seen = 0usize;
+        let mut rest = |rule: RawRule| {
+            seen += 1;
+            if seen > delivered {
+                each(RuleRef::Owned(&rule));
+            }
+        };
+        let small = std::fs::metadata(&self.path).is_ok_and(|m| m.len() <= 64 << 20);
+        let result = if small {
+            let bytes = std::fs::read(&self.path).map_err(|e| SourceError::Io {
+                file: self.shown.clone(),
+                reason: e.to_string(),
+            })?;
+            stream_entries(
+                "rules.json",
+                serde_json::Deserializer::from_slice(&bytes),
+                &mut rest,
+                true,
+            )
+        } else {
+            stream_entries(
+                "rules.json",
+                serde_json::Deserializer::from_reader(open()?),
+                &mut rest,
+                true,
+            )
+        };
+        result.map_err(|e| e.with_file(self.shown.clone()))
+    }
+
+    /// The file as shown in messages.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl DataDir {
+    /// Checks the directory's files and parses all but `rules.json`. Fails with every
+    /// unreadable, missing, unexpected or malformed file, `rules.json` included.
+    pub fn open(dir: &Path) -> Result<DataDir, Vec<SourceError>> {
+        let mut data = SourceData::default();
+        let mut rules = None;
+        let mut errors = Vec::new();
+        let shown = |name: &str| dir.join(name).display().to_string();
+        match std::fs::read_dir(dir) {
+            Ok(entries) => {
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.ends_with(".json") && !FILES.iter().any(|(f, _)| *f == name) {
+                        errors.push(SourceError::Unexpected {
+                            file: shown(&name),
+                            known: FILES.map(|(f, _)| f).join(", "),
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(vec![SourceError::Io {
+                    file: dir.display().to_string(),
+                    reason: e.to_string(),
+                }]);
+            }
+        }
+        for (name, required) in FILES {
+            let path = dir.join(name);
+            if !path.exists() {
+                if required {
+                    errors.push(SourceError::Missing { file: shown(name) });
+                }
+                continue;
+            }
+            let io = |e: std::io::Error| SourceError::Io {
+                file: shown(name),
+                reason: e.to_string(),
+            };
+            let result = std::fs::metadata(&path).map_err(io).and_then(|m| {
+                if m.len() > MAX_FILE_BYTES {
+                    return Err(SourceError::TooLarge {
+                        file: shown(name),
+                        bytes: m.len(),
+                        max: MAX_FILE_BYTES,
+                    });
+                }
+                if name == "rules.json" {
+                    rules = Some(RulesFile {
+                        path: path.clone(),
+                        shown: shown(name),
+                    });
+                    return Ok(());
+                }
+                let bytes = std::fs::read(&path).map_err(io)?;
+                data.parse_file(name, &bytes)
+                    .map_err(|e| e.with_file(shown(name)))
+            });
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            return Ok(DataDir { data, rules });
+        }
+        // Report a malformed rules.json along with the other files' problems.
+        if let Some(rules) = rules {
+            if let Err(e) = rules.stream(&mut |_| {}) {
+                let at = FILES.iter().position(|(f, _)| *f == "rules.json");
+                let pos = errors
+                    .iter()
+                    .position(|e| file_rank(e) > at)
+                    .unwrap_or(errors.len());
+                errors.insert(pos, e);
+            }
+        }
+        Err(errors)
+    }
+}
+
+/// Position in [`FILES`] of the file an error is about, to keep errors in load order.
+fn file_rank(e: &SourceError) -> Option<usize> {
+    let file = match e {
+        SourceError::Io { file, .. }
+        | SourceError::Missing { file }
+        | SourceError::Unexpected { file, .. }
+        | SourceError::TooLarge { file, .. }
+        | SourceError::Json { file, .. } => file,
+    };
+    FILES.iter().position(|(f, _)| file.ends_with(f))
+}
+
+/// Size of the blocks [`stream_blocks`] reads.
+const BLOCK: usize = 1 << 20;
+
+/// Calls `each` with every rule of the JSON array `reader` holds, reading it in blocks of
+/// [`BLOCK`] bytes and parsing each rule from the block with its texts borrowed (as fast as
+/// parsing from memory, with memory for one block). Fails on anything unexpected, without
+/// saying what: the caller reads the file again to report it.
+fn stream_rules(
+    reader: impl std::io::Read,
+    each: &mut dyn FnMut(&RawRule<Str<'_>>),
+) -> Result<(), ()> {
+    struct Blocks<R> {
+        reader: R,
+        buf: Vec<u8>,
+        pos: usize,
+        eof: bool,
+    }
+
+    impl<R: std::io::Read> Blocks<R> {
+        /// Reads more, keeping the unparsed bytes; false at the end of the file.
+        fn more(&mut self) -> Result<bool, ()> {
+            if self.eof {
+                return Ok(false);
+            }
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+            let len = self.buf.len();
+            self.buf.resize(len + BLOCK, 0);
+            let n = loop {
+                match self.reader.read(&mut self.buf[len..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return Err(()),
+                }
+            };
+            self.buf.truncate(len + n);
+            self.eof = n == 0;
+            Ok(n > 0)
+        }
+
+        /// The next byte that is not JSON whitespace, not consumed; `None` at the end.
+        fn peek(&mut self) -> Result<Option<u8>, ()> {
+            loop {
+                while let Some(&b) = self.buf.get(self.pos) {
+                    if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                        return Ok(Some(b));
+                    }
+                    self.pos += 1;
+                }
+                if !self.more()? {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    let mut b = Blocks {
+        reader,
+        buf: Vec::new(),
+        pos: 0,
+        eof: false,
+    };
+    if b.peek()? != Some(b'[') {
+        return Err(());
+    }
+    b.pos += 1;
+    if b.peek()? == Some(b']') {
+        b.pos += 1;
+    } else {
+        loop {
+            loop {
+                let mut entries = serde_json::Deserializer::from_slice(&b.buf[b.pos..])
+                    .into_iter::<RawRule<Str>>();
+                let parsed = match entries.next() {
+                    Some(Ok(rule)) => {
+                        each(&rule);
+                        Some(entries.byte_offset())
+                    }
+                    // The block ends inside this rule.
+                    Some(Err(e)) if e.is_eof() => None,
+                    _ => return Err(()),
+                };
+                match parsed {
+                    Some(len) => {
+                        b.pos += len;
+                        break;
+                    }
+                    None if b.more()? => {}
+                    None => return Err(()),
+                }
+            }
+            match b.peek()? {
+                Some(b',') => b.pos += 1,
+                Some(b']') => {
+                    b.pos += 1;
+                    break;
+                }
+                _ => return Err(()),
+            }
+        }
+    }
+    match b.peek()? {
+        None => Ok(()),
+        Some(_) => Err(()),
+    }
+}
+
+/// Rules a parsing thread hands on at a time.
+const RULE_BATCH: usize = 512;
+
+/// [`stream_rules`] with the parsing on a second thread: one core parses while the caller's
+/// validates. Batches of [`RULE_BATCH`] rules go through a queue of four, and come back to the
+/// parsing thread to be freed there, so memory stays bounded and each thread frees what it
+/// allocated.
+fn stream_rules_in_parallel(
+    reader: impl std::io::Read + Send,
+    each: &mut dyn FnMut(RuleRef<'_>),
+) -> Result<(), ()> {
+    use std::sync::mpsc::sync_channel;
+    let (full_tx, full_rx) = sync_channel::<Vec<RawRule>>(4);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<RawRule>>(8);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut batch: Vec<RawRule> = Vec::with_capacity(RULE_BATCH);
+            let mut stopped = false;
+            let result = stream_rules(reader, &mut |rule| {
+                if stopped {
+                    return;
+                }
+                batch.push(rule.map(str::to_string));
+                if batch.len() == RULE_BATCH {
+                    let next = match empty_rx.try_recv() {
+                        Ok(mut used) => {
+                            used.clear();
+                            used
+                        }
+                        Err(_) => Vec::with_capacity(RULE_BATCH),
+                    };
+                    stopped = full_tx.send(std::mem::replace(&mut batch, next)).is_err();
+                }
+            });
+            if !batch.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+            drop(full_tx);
+            // Free the batches the validating thread is done with here, where they were made.
+            while empty_rx.recv().is_ok() {}
+            result
+        });
+        for batch in full_rx {
+            for rule in &batch {
+                each(RuleRef::Owned(rule));
+            }
+            let _ = empty_tx.try_send(batch);
+        }
+        drop(empty_tx);
+        parser.join().unwrap_or(Err(()))
+    })
+}
+
+/// Calls `each` with every entry of the JSON array `de` reads, one at a time. With `with_path`
+/// the error names the path to the offending field (`[3].between[1]`), at some cost in speed.
+fn stream_entries<'de, T, R>(
+    file: &str,
+    mut de: serde_json::Deserializer<R>,
+    each: &mut dyn FnMut(T),
+    with_path: bool,
+) -> Result<(), SourceError>
+where
+    T: Deserialize<'de>,
+    R: serde_json::de::Read<'de>,
+{
+    use serde::de::DeserializeSeed;
+
+    struct Entries<'f, T>(&'f mut dyn FnMut(T));
+
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<'_, T> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(entry) = seq.next_element::<T>()? {
+                (self.0)(entry);
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Entries<'_, T> {
+        type Value = ();
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    let json = |e: serde_json::Error, message: String| SourceError::Json {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&message),
+    };
+    if !with_path {
+        return Entries(each)
+            .deserialize(&mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| {
+                let message = e.to_string();
+                json(e, message)
+            });
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let parsed =
+        Entries(each).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    match parsed {
+        Ok(()) => de.end().map_err(|e| {
+            let message = e.to_string();
+            json(e, message)
+        }),
+        Err(inner) => {
+            let path = track.path().to_string();
+            let message = if path == "." || path.is_empty() {
+                inner.to_string()
+            } else {
+                format!("at {path}: {inner}")
+            };
+            Err(json(inner, message))
+        }
     }
 }
 

@@ -83,19 +83,22 @@ pub fn check<'a>(
     let mut c = Checker {
         model,
         index,
-        findings: Vec::new(),
-        resolved: Vec::with_capacity(regimen.items.len()),
+        findings: Vec::with_capacity(8),
+        resolved: Vec::with_capacity(
+            regimen.items.len()
+                + regimen.patient.conditions.len()
+                + regimen.patient.allergies.len(),
+        ),
         known: Vec::with_capacity(regimen.items.len()),
         conditions: Vec::new(),
     };
     c.resolve_items(regimen)?;
-    let conditions = c.resolve_conditions(regimen);
-    c.conditions = conditions.clone();
+    c.conditions = c.resolve_conditions(regimen);
     let allergies = c.resolve_allergies(regimen);
     c.duplicates();
     c.pairs();
     c.groups();
-    c.condition_rules(&conditions);
+    c.condition_rules();
     c.allergies(&allergies);
     c.pharmacogenomics(regimen);
     let skipped = dose::check(
@@ -103,7 +106,7 @@ pub fn check<'a>(
         index,
         regimen,
         &c.known,
-        &conditions,
+        &c.conditions,
         &mut c.findings,
     );
     Ok(Report::new(
@@ -326,17 +329,19 @@ impl<'a> Checker<'a> {
         e.route.is_none() || route.is_none() || e.route == route
     }
 
-    /// Rules that hold between two sets of atoms, route-checked, deduplicated and with less
-    /// specific rules dropped where a more specific one matched.
+    /// Rules that hold between two items (or an item and a condition), over every pair of
+    /// their atoms, route-checked, deduplicated and with less specific rules dropped where a
+    /// more specific one matched. One index probe per pair of atoms; nothing is allocated unless
+    /// a rule matches.
     fn pair_rules(
         &self,
-        xs: &[(ConceptId, Option<Route>)],
-        ys: &[(ConceptId, Option<Route>)],
+        (cx, rx): (ConceptId, Option<Route>),
+        (cy, ry): (ConceptId, Option<Route>),
         out: &mut Vec<RuleId>,
     ) {
         out.clear();
-        for &(x, rx) in xs {
-            for &(y, ry) in ys {
+        for &x in self.index.atoms(cx) {
+            for &y in self.index.atoms(cy) {
                 if x == y {
                     continue;
                 }
@@ -360,9 +365,25 @@ impl<'a> Checker<'a> {
         if out.len() > 1 {
             out.sort_unstable();
             out.dedup();
-            let candidates = out.clone();
-            out.retain(|r| !candidates.iter().any(|o| o != r && self.refines(*o, *r)));
+            self.drop_refined(out);
         }
+    }
+
+    /// Drops every rule another rule in `rules` refines (refinement is transitive, so marking
+    /// first and dropping after gives the same as comparing with the full set).
+    fn drop_refined(&self, rules: &mut Vec<RuleId>) {
+        if rules.len() < 2 {
+            return;
+        }
+        let refined: Vec<bool> = rules
+            .iter()
+            .map(|r| rules.iter().any(|o| o != r && self.refines(*o, *r)))
+            .collect();
+        let mut k = 0;
+        rules.retain(|_| {
+            k += 1;
+            !refined[k - 1]
+        });
     }
 
     /// True when rule `r1` is strictly more specific than `r2`: each endpoint of `r1` is the
@@ -404,34 +425,92 @@ impl<'a> Checker<'a> {
         f
     }
 
-    /// The atoms of an item, each with every route the item is listed with: an item listed
-    /// twice by two routes matches a route-limited rule if either entry does, whichever entry
-    /// comes first.
-    fn item_atoms(&self, k: &Known<'a>) -> Vec<(ConceptId, Option<Route>)> {
+    /// Every route an item is listed with (an item listed twice by two routes matches a
+    /// route-limited rule if either entry does, whichever comes first), sorted.
+    fn routes_of(&self, i: usize) -> Vec<Option<Route>> {
         let mut routes: Vec<Option<Route>> = self
             .known
             .iter()
-            .filter(|o| o.concept == k.concept)
-            .map(|o| o.route)
+            .enumerate()
+            .filter(|(j, o)| *j == i || o.repeat_of == Some(i))
+            .map(|(_, o)| o.route)
             .collect();
         routes.sort_unstable();
         routes.dedup();
-        self.atoms(k.concept)
-            .flat_map(|a| routes.iter().map(move |r| (a, *r)))
-            .collect()
+        routes
+    }
+
+    /// [`Checker::pair_rules`] over every route each side is listed with; the common case (no
+    /// item listed twice) is one call.
+    fn pair_rules_any_route(
+        &self,
+        (i, ci): (usize, ConceptId),
+        y: (Option<usize>, ConceptId, Option<Route>),
+        repeats: bool,
+        out: &mut Vec<RuleId>,
+    ) {
+        let (j, cy, ry) = y;
+        if !repeats {
+            return self.pair_rules((ci, self.known[i].route), (cy, ry), out);
+        }
+        let routes_y = j.map_or_else(|| vec![ry], |j| self.routes_of(j));
+        let mut all = Vec::new();
+        for rx in self.routes_of(i) {
+            for &ry in &routes_y {
+                self.pair_rules((ci, rx), (cy, ry), out);
+                all.extend_from_slice(out);
+            }
+        }
+        all.sort_unstable();
+        all.dedup();
+        self.drop_refined(&mut all);
+        *out = all;
     }
 
     fn pairs(&mut self) {
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
-        let atoms: Vec<Vec<(ConceptId, Option<Route>)>> =
-            distinct.iter().map(|k| self.item_atoms(k)).collect();
+        // Touch every pair's slot first: independent loads the processor overlaps, so that a
+        // large table costs about one memory latency per regimen rather than one per pair.
+        let mut touched = 0u64;
+        for (i, ki) in self.known.iter().enumerate() {
+            for kj in &self.known[i + 1..] {
+                for &x in self.index.atoms(ki.concept) {
+                    for &y in self.index.atoms(kj.concept) {
+                        touched ^= self.index.touch_pair(x, y);
+                    }
+                }
+            }
+        }
+        std::hint::black_box(touched);
+        let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
         let mut rules = Vec::new();
-        for i in 0..distinct.len() {
-            for j in i + 1..distinct.len() {
-                self.pair_rules(&atoms[i], &atoms[j], &mut rules);
+        for i in 0..self.known.len() {
+            let ki = &self.known[i];
+            if ki.repeat_of.is_some() {
+                continue;
+            }
+            let (xi, id_i) = ((ki.concept, ki.route), ki.id);
+            let atoms_i = self.index.atoms(ki.concept);
+            for j in i + 1..self.known.len() {
+                let kj = &self.known[j];
+                if kj.repeat_of.is_some() {
+                    continue;
+                }
+                let (xj, id_j) = ((kj.concept, kj.route), kj.id);
+                // Most pairs of items have no rule at all: settle that in one probe.
+                let atoms_j = self.index.atoms(kj.concept);
+                if atoms_i.len() == 1
+                    && atoms_j.len() == 1
+                    && self.index.pair(atoms_i[0], atoms_j[0]).is_empty()
+                {
+                    continue;
+                }
+                self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, &mut rules);
                 for &r in &rules {
-                    let (x, y) = (distinct[i].id, distinct[j].id);
-                    let items = if x < y { vec![x, y] } else { vec![y, x] };
+                    let items = if id_i < id_j {
+                        vec![id_i, id_j]
+                    } else {
+                        vec![id_j, id_i]
+                    };
                     let f = self.rule_finding(FindingKind::Interaction, r, items);
                     self.findings.push(f);
                 }
@@ -477,18 +556,23 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn condition_rules(&mut self, conditions: &[ConceptId]) {
-        if conditions.is_empty() {
+    fn condition_rules(&mut self) {
+        if self.conditions.is_empty() {
             return;
         }
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
         let mut rules = Vec::new();
-        for k in &distinct {
-            let atoms = self.item_atoms(k);
-            for &c in conditions {
-                self.pair_rules(&atoms, &[(c, None)], &mut rules);
+        let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
+        for k in 0..self.known.len() {
+            let item = &self.known[k];
+            if item.repeat_of.is_some() {
+                continue;
+            }
+            let (x, id) = (item.concept, item.id);
+            for ci in 0..self.conditions.len() {
+                let c = self.conditions[ci];
+                self.pair_rules_any_route((k, x), (None, c, None), repeats, &mut rules);
                 for &r in &rules {
-                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![k.id]);
+                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![id]);
                     f.condition = Some(self.concept_id(c));
                     self.findings.push(f);
                 }
@@ -497,6 +581,9 @@ impl<'a> Checker<'a> {
     }
 
     fn allergies(&mut self, allergies: &[ConceptId]) {
+        if allergies.is_empty() {
+            return;
+        }
         let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
         for k in &distinct {
             for &allergy in allergies {

@@ -3,11 +3,14 @@
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet, FxHasher};
 
 use super::*;
 use crate::source::{
-    RawAmount, RawBand, RawCitation, RawEndpoint, RawRange, RawRule, RawWhen, SourceData,
+    RawAmount, RawBand, RawCitation, RawEndpoint, RawRange, RawRule, RawWhen, RuleRef, SourceData,
 };
 
 /// Longest id the loader accepts.
@@ -20,20 +23,51 @@ pub const MAX_TEXT_LEN: usize = 8192;
 impl Model {
     /// Validates source data into a model. On any problem, returns every problem found.
     pub fn build(data: &SourceData) -> Result<Model, Vec<ValidationError>> {
+        let rules = |b: &mut Builder| {
+            data.rules.iter().for_each(|r| b.rule(r));
+            Ok::<(), std::convert::Infallible>(())
+        };
+        match Model::build_with(data, rules) {
+            Ok(result) => result,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Validates source data whose rules come from `rules` instead of `data.rules`: `rules` is
+    /// called once and feeds every rule, in file order, to the function it is given, each
+    /// validated as it arrives (the loader streams `rules.json` this way, so a million rules are
+    /// never held in their source form). An error from `rules` (a malformed file) ends the build
+    /// with that error; otherwise the result is [`Model::build`]'s.
+    pub fn build_streaming<E>(
+        data: &SourceData,
+        rules: impl FnOnce(&mut dyn FnMut(RuleRef<'_>)) -> Result<(), E>,
+    ) -> Result<Result<Model, Vec<ValidationError>>, E> {
+        Model::build_with(data, |b| {
+            rules(&mut |r| match r {
+                RuleRef::Borrowed(r) => b.rule(r),
+                RuleRef::Owned(r) => b.rule(r),
+            })
+        })
+    }
+
+    fn build_with<E>(
+        data: &SourceData,
+        rules: impl FnOnce(&mut Builder) -> Result<(), E>,
+    ) -> Result<Result<Model, Vec<ValidationError>>, E> {
         let mut b = Builder::default();
         b.sources(data);
         b.monitoring(data);
         b.concepts(data);
         b.memberships(data);
-        b.rules(data);
+        rules(&mut b)?;
         b.dose_limits(data);
         b.conversions(data);
         b.thresholds(data);
-        if b.errors.is_empty() {
+        Ok(if b.errors.is_empty() {
             Ok(b.model)
         } else {
             Err(b.errors)
-        }
+        })
     }
 }
 
@@ -44,11 +78,105 @@ struct Builder {
     /// Every id defined so far, with its file, across all files.
     ids: FxHashMap<String, (&'static str, Target)>,
     texts: FxHashSet<Text>,
-    /// Rules by what they match, to find duplicates.
+    /// Group, pharmacogenomic and cross-sensitivity rules by what they match, to find
+    /// duplicates.
     rule_keys: FxHashMap<RuleKey, RuleId>,
     /// For each concept, the field each of its `names` came from (`synonyms[0]`, `brands[1]`),
     /// so that a name clash points at the exact field.
     name_fields: FxHashMap<ConceptId, Vec<String>>,
+    /// Interaction rules by their endpoints, to find duplicates.
+    pair_rules: HashTable<Filed>,
+    /// Every rule in the model by id.
+    rule_ids: HashTable<Filed>,
+    /// Rule texts, each stored once, by the addresses of their (interned) texts.
+    rule_texts: HashTable<Arc<RuleText>>,
+    /// Rules read so far, valid or not (the position of the next one in `rules.json`).
+    rules_seen: usize,
+}
+
+/// A rule (its number in `model.rules`) filed under 32 bits of a hash, so that growing a table
+/// of a million rules never reads the rules again.
+#[derive(Clone, Copy)]
+struct Filed {
+    hash: u32,
+    rule: u32,
+}
+
+impl Filed {
+    /// The full hash the table sorts by: the 32 bits kept, spread over 64.
+    fn hash(self) -> u64 {
+        spread(self.hash)
+    }
+}
+
+fn spread(h: u32) -> u64 {
+    let h = h as u64;
+    h ^ (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xFFFF_FFFF_0000_0000)
+}
+
+fn hash_str(s: &str) -> u32 {
+    FxBuildHasher.hash_one(s) as u32
+}
+
+fn hash_pair(a: Endpoint, b: Endpoint) -> u32 {
+    FxBuildHasher.hash_one((a.min(b), a.max(b))) as u32
+}
+
+/// Hash of a rule text by the addresses of its interned texts, which equal texts share.
+fn hash_rule_text(t: &RuleText) -> u64 {
+    let addr = |t: &Text| Arc::as_ptr(t) as *const u8 as usize;
+    let opt = |t: &Option<Text>| t.as_ref().map_or(0, addr);
+    let mut h = FxHasher::default();
+    for a in [
+        addr(&t.summary),
+        opt(&t.mechanism),
+        opt(&t.effect),
+        addr(&t.management),
+        opt(&t.uncertainty),
+    ] {
+        h.write_usize(a);
+    }
+    t.monitoring.hash(&mut h);
+    for c in t.sources.iter() {
+        c.source.hash(&mut h);
+        h.write_usize(opt(&c.section));
+    }
+    h.finish()
+}
+
+/// True when two rule texts are the same, comparing interned texts by address.
+fn same_rule_text(x: &RuleText, y: &RuleText) -> bool {
+    let opt = |a: &Option<Text>, b: &Option<Text>| match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    Arc::ptr_eq(&x.summary, &y.summary)
+        && Arc::ptr_eq(&x.management, &y.management)
+        && opt(&x.mechanism, &y.mechanism)
+        && opt(&x.effect, &y.effect)
+        && opt(&x.uncertainty, &y.uncertainty)
+        && x.monitoring == y.monitoring
+        && x.sources == y.sources
+}
+
+/// True when `id` is lowercase letters and digits joined by single hyphens, that is when it is
+/// its own [`name_key`]; checked without allocating for ASCII ids.
+fn is_id(id: &str) -> bool {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return false;
+    }
+    if !id.is_ascii() {
+        let mut key = String::new();
+        name_key(id, &mut key);
+        return key == id;
+    }
+    let b = id.as_bytes();
+    b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !id.contains("--")
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 #[derive(Clone, Copy)]
@@ -107,13 +235,16 @@ impl Builder {
     /// Registers an id in the global namespace; false when it is invalid or taken.
     fn define(&mut self, file: &'static str, id: &str, index: usize, target: Target) -> bool {
         let at = Location::new(file, &entry_name(id, index), "id");
-        let mut key = String::new();
-        name_key(id, &mut key);
-        if id.is_empty() || key != id || id.len() > MAX_ID_LEN {
+        if !is_id(id) {
             self.err(ValidationError::InvalidId {
                 at,
                 id: id.to_string(),
             });
+            return false;
+        }
+        if self.rule_id_taken(id) {
+            let first = "rules.json".to_string();
+            self.err(ValidationError::DuplicateId { at, first });
             return false;
         }
         match self.ids.entry(id.to_string()) {
@@ -149,33 +280,37 @@ impl Builder {
         }
     }
 
-    fn citations(
+    fn citations<S: AsRef<str>>(
         &mut self,
         file: &'static str,
         entry: &str,
-        cites: &[RawCitation],
+        cites: &[RawCitation<S>],
     ) -> Box<[Citation]> {
         let mut out = Vec::with_capacity(cites.len());
         for (i, c) in cites.iter().enumerate() {
             let (id, section) = match c {
-                RawCitation::Id(id) => (id, None),
-                RawCitation::WithSection { id, section } => (id, Some(section)),
+                RawCitation::Id(id) => (id.as_ref(), None),
+                RawCitation::WithSection { id, section } => (id.as_ref(), Some(section.as_ref())),
             };
-            let at = Location::new(file, entry, format!("sources[{i}]"));
-            match self.ids.get(id.as_str()).map(|e| e.1) {
+            // Built only when there is a problem: a million rules cite sources.
+            let at = || Location::new(file, entry, format!("sources[{i}]"));
+            match self.ids.get(id).map(|e| e.1) {
                 Some(Target::Source(source)) => {
-                    let section = section.map(|s| self.required(at.clone(), s, MAX_TEXT_LEN));
+                    let section = section.map(|s| match self.text_if_valid(s) {
+                        Some(t) => t,
+                        None => self.required(at(), s, MAX_TEXT_LEN),
+                    });
                     out.push(Citation { source, section });
                 }
                 Some(_) => self.err(ValidationError::WrongKind {
-                    at,
-                    target: id.clone(),
+                    at: at(),
+                    target: id.to_string(),
                     expected: "source",
                     found: "different kind of entry",
                 }),
                 None => self.err(ValidationError::Dangling {
-                    at,
-                    target: id.clone(),
+                    at: at(),
+                    target: id.to_string(),
                 }),
             }
         }
@@ -183,11 +318,11 @@ impl Builder {
     }
 
     /// Citations that must not be empty.
-    fn sourced(
+    fn sourced<S: AsRef<str>>(
         &mut self,
         file: &'static str,
         entry: &str,
-        cites: &[RawCitation],
+        cites: &[RawCitation<S>],
     ) -> Box<[Citation]> {
         if cites.is_empty() {
             self.err(ValidationError::NoSource {
@@ -216,26 +351,27 @@ impl Builder {
         }
     }
 
-    fn monitoring_refs(
+    fn monitoring_refs<S: AsRef<str>>(
         &mut self,
         file: &'static str,
         entry: &str,
-        refs: &[String],
+        refs: &[S],
     ) -> Box<[MonitoringId]> {
         let mut out = Vec::with_capacity(refs.len());
         for (i, r) in refs.iter().enumerate() {
-            let at = Location::new(file, entry, format!("monitoring[{i}]"));
-            match self.ids.get(r.as_str()).map(|e| e.1) {
+            let r = r.as_ref();
+            let at = || Location::new(file, entry, format!("monitoring[{i}]"));
+            match self.ids.get(r).map(|e| e.1) {
                 Some(Target::Monitoring(m)) => out.push(m),
                 Some(_) => self.err(ValidationError::WrongKind {
-                    at,
-                    target: r.clone(),
+                    at: at(),
+                    target: r.to_string(),
                     expected: "monitoring requirement",
                     found: "different kind of entry",
                 }),
                 None => self.err(ValidationError::Dangling {
-                    at,
-                    target: r.clone(),
+                    at: at(),
+                    target: r.to_string(),
                 }),
             }
         }
@@ -335,6 +471,23 @@ impl Builder {
         allowed: &[ConceptKind],
         expected: &'static str,
     ) -> Option<ConceptId> {
+        self.reference_at(|| at, target, allowed, expected)
+    }
+
+    /// [`Builder::reference`], building the location only when there is a problem.
+    fn reference_at(
+        &mut self,
+        at: impl FnOnce() -> Location,
+        target: &str,
+        allowed: &[ConceptKind],
+        expected: &'static str,
+    ) -> Option<ConceptId> {
+        if let Some((_, Target::Concept(c))) = self.ids.get(target) {
+            if allowed.contains(&self.model.concept(*c).kind()) {
+                return Some(*c);
+            }
+        }
+        let at = at();
         match self.ids.get(target).map(|e| e.1) {
             None => {
                 self.err(ValidationError::Dangling {
@@ -369,19 +522,19 @@ impl Builder {
         }
     }
 
-    fn refs(
+    fn refs<S: AsRef<str>>(
         &mut self,
         file: &'static str,
         entry: &str,
         field: &str,
-        targets: &[String],
+        targets: &[S],
         allowed: &[ConceptKind],
         expected: &'static str,
     ) -> Box<[ConceptId]> {
         let mut out: Vec<ConceptId> = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
-            let at = Location::new(file, entry, format!("{field}[{i}]"));
-            if let Some(c) = self.reference(at, t, allowed, expected) {
+            let at = || Location::new(file, entry, format!("{field}[{i}]"));
+            if let Some(c) = self.reference_at(at, t.as_ref(), allowed, expected) {
                 if !out.contains(&c) {
                     out.push(c);
                 }
@@ -790,22 +943,30 @@ impl Builder {
         Some(Range { min, max })
     }
 
-    fn endpoint(&mut self, at: Location, e: &RawEndpoint) -> Option<Endpoint> {
+    fn endpoint<S: AsRef<str>>(
+        &mut self,
+        at: impl Fn() -> Location,
+        e: &RawEndpoint<S>,
+    ) -> Option<Endpoint> {
         use ConceptKind::*;
         let (id, route) = match e {
-            RawEndpoint::Id(id) => (id, None),
-            RawEndpoint::WithRoute { id, route } => (id, Some(route)),
+            RawEndpoint::Id(id) => (id.as_ref(), None),
+            RawEndpoint::WithRoute { id, route } => (id.as_ref(), Some(route.as_ref())),
         };
-        let route = route.map(|r| {
-            self.route(
-                Location {
-                    field: format!("{}.route", at.field),
-                    ..at.clone()
-                },
-                r,
-            )
+        let route = route.map(|r| match Route::parse(r) {
+            Some(route) => route,
+            None => {
+                let at = at();
+                self.route(
+                    Location {
+                        field: format!("{}.route", at.field),
+                        ..at
+                    },
+                    r,
+                )
+            }
         });
-        let concept = self.reference(
+        let concept = self.reference_at(
             at,
             id,
             &[Substance, Product, Therapy, Class, Condition],
@@ -814,44 +975,90 @@ impl Builder {
         Some(Endpoint { concept, route })
     }
 
-    fn rules(&mut self, data: &SourceData) {
+    /// Validates one rule. Written for a million rules: nothing is allocated for a valid rule
+    /// beyond what the model keeps, and every problem is reported by the same helpers, with the
+    /// same words, as in the rest of the builder.
+    fn rule<S: AsRef<str>>(&mut self, r: &RawRule<S>) {
+        let id = r.id.as_ref();
         const F: &str = "rules.json";
-        for (i, r) in data.rules.iter().enumerate() {
-            let rid = RuleId(self.model.rules.len() as u32);
-            if !self.define(F, &r.id, i, Target::Other) {
-                continue;
-            }
-            let errors_before = self.errors.len();
-            let at = |f: &str| Location::new(F, &r.id, f);
-            let kind = self.rule_kind(r);
-            let requires = self.refs(
+        let i = self.rules_seen;
+        self.rules_seen += 1;
+        let rid = RuleId(self.model.rules.len() as u32);
+        if !self.define_rule(id, i) {
+            return;
+        }
+        let errors_before = self.errors.len();
+        let at = |f: &str| Location::new(F, id, f);
+        let kind = self.rule_kind(r);
+        let requires = if r.requires.is_empty() {
+            Box::new([]) as Box<[ConceptId]>
+        } else {
+            self.refs(
                 F,
-                &r.id,
+                id,
                 "requires",
                 &r.requires,
                 &[ConceptKind::Condition],
                 "condition",
-            );
-            let rule = Rule {
-                id: r.id.as_str().into(),
-                requires,
-                severity: self.severity(at("severity"), &r.severity),
-                evidence: self.evidence(at("evidence"), &r.evidence),
-                summary: self.required(at("summary"), &r.summary, MAX_TEXT_LEN),
-                mechanism: self.optional(at("mechanism"), &r.mechanism),
-                effect: self.optional(at("effect"), &r.effect),
-                management: self.required(at("management"), &r.management, MAX_TEXT_LEN),
-                monitoring: self.monitoring_refs(F, &r.id, &r.monitoring),
-                sources: self.sourced(F, &r.id, &r.sources),
-                uncertainty: self.optional(at("uncertainty"), &r.uncertainty),
-                kind: match kind {
-                    Some(k) => k,
-                    None => continue,
-                },
-            };
-            if self.errors.len() > errors_before {
-                continue;
-            }
+            )
+        };
+        let severity = match Severity::parse(r.severity.as_ref()) {
+            Some(s) if s != Severity::Info => s,
+            _ => self.severity(at("severity"), r.severity.as_ref()),
+        };
+        let evidence = match Evidence::parse(r.evidence.as_ref()) {
+            Some(e) => e,
+            None => self.evidence(at("evidence"), r.evidence.as_ref()),
+        };
+        let text = |b: &mut Builder, field: &str, s: &str| match b.text_if_valid(s) {
+            Some(t) => t,
+            None => b.required(at(field), s, MAX_TEXT_LEN),
+        };
+        let summary = text(self, "summary", r.summary.as_ref());
+        let mechanism = r
+            .mechanism
+            .as_ref()
+            .map(|s| text(self, "mechanism", s.as_ref()));
+        let effect = r.effect.as_ref().map(|s| text(self, "effect", s.as_ref()));
+        let management = text(self, "management", r.management.as_ref());
+        let monitoring = self.monitoring_refs(F, id, &r.monitoring);
+        let sources = self.sourced(F, id, &r.sources);
+        let uncertainty = r
+            .uncertainty
+            .as_ref()
+            .map(|s| text(self, "uncertainty", s.as_ref()));
+        let Some(kind) = kind else {
+            self.keep_rule_id(id);
+            return;
+        };
+        if self.errors.len() > errors_before {
+            self.keep_rule_id(id);
+            return;
+        }
+        let text = self.rule_text(RuleText {
+            summary,
+            mechanism,
+            effect,
+            management,
+            monitoring,
+            sources,
+            uncertainty,
+        });
+        let rule = Rule {
+            id: id.into(),
+            kind,
+            requires,
+            severity,
+            evidence,
+            text,
+        };
+        if let Some(other) = self.same_endpoints(&rule.kind) {
+            let other = self.model.rule(other).id.to_string();
+            self.err(ValidationError::DuplicateRule {
+                at: at("id"),
+                other,
+            });
+        } else if !matches!(rule.kind, RuleKind::Interaction { .. }) {
             for key in rule_keys(&rule.kind) {
                 if let Some(other) = self.rule_keys.insert(key, rid).filter(|o| *o != rid) {
                     let other = self.model.rule(other).id.to_string();
@@ -862,15 +1069,113 @@ impl Builder {
                     break;
                 }
             }
-            self.model.rules.push(rule);
         }
+        let duplicate = self.errors.len() > errors_before;
+        if let (RuleKind::Interaction { a, b }, false) = (&rule.kind, duplicate) {
+            let (a, b) = (*a, *b);
+            let filed = Filed {
+                hash: hash_pair(a, b),
+                rule: rid.0,
+            };
+            self.pair_rules
+                .insert_unique(filed.hash(), filed, |f| f.hash());
+        }
+        let filed = Filed {
+            hash: hash_str(id),
+            rule: rid.0,
+        };
+        self.rule_ids
+            .insert_unique(filed.hash(), filed, |f| f.hash());
+        self.model.rules.push(rule);
+    }
+
+    /// An earlier interaction rule on the same endpoints as `kind`, if there is one.
+    fn same_endpoints(&self, kind: &RuleKind) -> Option<RuleId> {
+        let RuleKind::Interaction { a, b } = *kind else {
+            return None;
+        };
+        let key = (a.min(b), a.max(b));
+        let hash = hash_pair(a, b);
+        self.pair_rules
+            .find(spread(hash), |f| {
+                f.hash == hash
+                    && match self.model.rules[f.rule as usize].kind {
+                        RuleKind::Interaction { a, b } => (a.min(b), a.max(b)) == key,
+                        _ => false,
+                    }
+            })
+            .map(|f| RuleId(f.rule))
+    }
+
+    /// Registers a rule's id. Rule ids live in their own table of rule numbers rather than in
+    /// `ids`, which would hold a copy of each of a million ids.
+    fn define_rule(&mut self, id: &str, index: usize) -> bool {
+        const F: &str = "rules.json";
+        if !is_id(id) {
+            let at = Location::new(F, &entry_name(id, index), "id");
+            self.err(ValidationError::InvalidId {
+                at,
+                id: id.to_string(),
+            });
+            return false;
+        }
+        let first = match self.ids.get(id) {
+            Some((file, _)) => Some(*file),
+            None => self.rule_id_taken(id).then_some(F),
+        };
+        if let Some(first) = first {
+            let at = Location::new(F, &entry_name(id, index), "id");
+            self.err(ValidationError::DuplicateId {
+                at,
+                first: first.to_string(),
+            });
+            return false;
+        }
+        true
+    }
+
+    /// Keeps the id of a rule that failed validation (and so is not in the model) taken.
+    fn keep_rule_id(&mut self, id: &str) {
+        self.ids
+            .insert(id.to_string(), ("rules.json", Target::Other));
+    }
+
+    fn rule_id_taken(&self, id: &str) -> bool {
+        let hash = hash_str(id);
+        self.rule_ids
+            .find(spread(hash), |f| {
+                f.hash == hash && &*self.model.rules[f.rule as usize].id == id
+            })
+            .is_some()
+    }
+
+    /// The shared copy of a rule's texts.
+    fn rule_text(&mut self, text: RuleText) -> Arc<RuleText> {
+        let hash = hash_rule_text(&text);
+        if let Some(t) = self.rule_texts.find(hash, |t| same_rule_text(t, &text)) {
+            return t.clone();
+        }
+        let t = Arc::new(text);
+        self.rule_texts
+            .insert_unique(hash, t.clone(), |t| hash_rule_text(t));
+        t
+    }
+
+    /// The interned text when it passes [`Builder::required`]'s checks, without building the
+    /// location an error would need.
+    fn text_if_valid(&mut self, s: &str) -> Option<Text> {
+        let fits = s.len() <= MAX_TEXT_LEN || s.chars().count() <= MAX_TEXT_LEN;
+        (fits && !s.trim_start().is_empty()).then(|| self.text(s))
     }
 
     /// Checks the kind-specific fields of a rule: what it needs, and nothing it does not use.
-    fn rule_kind(&mut self, r: &RawRule) -> Option<RuleKind> {
+    fn rule_kind<S: AsRef<str>>(&mut self, r: &RawRule<S>) -> Option<RuleKind> {
+        fn opt<S: AsRef<str>>(s: &Option<S>) -> Option<&str> {
+            s.as_ref().map(|s| s.as_ref())
+        }
         use ConceptKind::*;
         const F: &str = "rules.json";
-        let at = |f: &str| Location::new(F, &r.id, f);
+        let at = |f: &str| Location::new(F, r.id.as_ref(), f);
         let fields: [(&str, bool); 7] = [
             ("between", r.between.is_some()),
             ("class", r.class.is_some()),
@@ -880,7 +1185,7 @@ impl Builder {
             ("phenotypes", r.phenotypes.is_some()),
             ("allergen", r.allergen.is_some()),
         ];
-        let used: &[&str] = match r.kind.as_str() {
+        let used: &[&str] = match r.kind.as_ref() {
             "interaction" => &["between"],
             "accumulation" => &["class", "min_count"],
             "duplication" => &["class"],
@@ -898,20 +1203,20 @@ impl Builder {
                 return None;
             }
         };
-        let kind = format!("a rule of kind `{}`", r.kind);
+        let kind = || format!("a rule of kind `{}`", r.kind.as_ref());
         let mut complete = true;
         for (field, present) in fields {
             let wanted = used.contains(&field);
             if wanted && !present {
                 self.err(ValidationError::Missing {
                     at: at(field),
-                    kind: kind.clone(),
+                    kind: kind(),
                 });
                 complete = false;
             } else if !wanted && present {
                 self.err(ValidationError::NotApplicable {
                     at: at(field),
-                    kind: kind.clone(),
+                    kind: kind(),
                 });
             }
         }
@@ -919,7 +1224,7 @@ impl Builder {
             return None;
         }
         const ITEMISH: &[ConceptKind] = &[Substance, Product, Therapy, Class];
-        match r.kind.as_str() {
+        match r.kind.as_ref() {
             "interaction" => {
                 let between = r.between.as_ref()?;
                 if between.len() != 2 {
@@ -929,8 +1234,8 @@ impl Builder {
                     });
                     return None;
                 }
-                let a = self.endpoint(at("between[0]"), &between[0]);
-                let b = self.endpoint(at("between[1]"), &between[1]);
+                let a = self.endpoint(|| at("between[0]"), &between[0]);
+                let b = self.endpoint(|| at("between[1]"), &between[1]);
                 let (a, b) = (a?, b?);
                 if a.concept == b.concept {
                     self.err(ValidationError::SelfInteraction {
@@ -959,8 +1264,8 @@ impl Builder {
                 Some(RuleKind::Interaction { a, b })
             }
             "accumulation" | "duplication" => {
-                let class = self.reference(at("class"), r.class.as_deref()?, &[Class], "class")?;
-                if r.kind == "duplication" {
+                let class = self.reference(at("class"), opt(&r.class)?, &[Class], "class")?;
+                if r.kind.as_ref() == "duplication" {
                     return Some(RuleKind::Duplication { class });
                 }
                 let min_count = r.min_count?;
@@ -978,11 +1283,11 @@ impl Builder {
             "pharmacogenomic" => {
                 let subject = self.reference(
                     at("subject"),
-                    r.subject.as_deref()?,
+                    opt(&r.subject)?,
                     ITEMISH,
                     "substance, product, therapy or class",
                 );
-                let gene = r.gene.as_deref()?;
+                let gene = opt(&r.gene)?;
                 if gene.is_empty()
                     || gene.len() > 16
                     || !gene
@@ -1004,13 +1309,13 @@ impl Builder {
                     .iter()
                     .enumerate()
                 {
-                    match Phenotype::parse(p) {
+                    match Phenotype::parse(p.as_ref()) {
                         Some(p) if phenotypes.contains(&p) => {}
                         Some(p) => phenotypes.push(p),
                         None => self.err(ValidationError::UnknownValue {
                             at: at(&format!("phenotypes[{i}]")),
                             what: Phenotype::WHAT,
-                            value: p.clone(),
+                            value: p.as_ref().to_string(),
                             allowed: Phenotype::allowed(),
                         }),
                     }
@@ -1029,13 +1334,13 @@ impl Builder {
             "cross-sensitivity" => {
                 let allergen = self.reference(
                     at("allergen"),
-                    r.allergen.as_deref()?,
+                    opt(&r.allergen)?,
                     &[Substance, Class],
                     "substance or class",
                 );
                 let subject = self.reference(
                     at("subject"),
-                    r.subject.as_deref()?,
+                    opt(&r.subject)?,
                     ITEMISH,
                     "substance, product, therapy or class",
                 );

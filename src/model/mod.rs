@@ -163,7 +163,7 @@ impl Range {
 }
 
 /// A citation of a source, possibly of one section.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Citation {
     /// The source.
     pub source: SourceId,
@@ -253,6 +253,10 @@ pub enum RuleKind {
 }
 
 /// A knowledge-base rule.
+///
+/// What the rule says (texts, monitoring, sources) is a [`RuleText`] shared by every rule that
+/// says the same thing, so that a knowledge base of a million rules written from a few hundred
+/// templates stores each text once. `Rule` dereferences to it: `rule.summary` reads through.
 #[derive(Clone, Debug)]
 pub struct Rule {
     /// Id.
@@ -265,6 +269,21 @@ pub struct Rule {
     pub severity: Severity,
     /// Evidence level.
     pub evidence: Evidence,
+    /// What it says.
+    pub text: Arc<RuleText>,
+}
+
+impl std::ops::Deref for Rule {
+    type Target = RuleText;
+
+    fn deref(&self) -> &RuleText {
+        &self.text
+    }
+}
+
+/// What a rule says: its texts, monitoring and sources.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleText {
     /// One-line statement of the risk.
     pub summary: Text,
     /// How it happens.
