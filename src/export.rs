@@ -184,13 +184,21 @@ pub fn to_source(model: &Model) -> SourceData {
                 parents,
                 description: None,
             }),
-            Detail::Condition { age_years } => out.conditions.push(RawCondition {
-                id,
-                name,
-                synonyms: names,
-                parents,
-                age_years: age_years.as_ref().map(range),
-            }),
+            Detail::Condition { age_years } => {
+                let (icd10, synonyms): (Vec<String>, Vec<String>) =
+                    names.into_iter().partition(|n| n.starts_with("icd10:"));
+                out.conditions.push(RawCondition {
+                    id,
+                    name,
+                    synonyms,
+                    parents,
+                    age_years: age_years.as_ref().map(range),
+                    icd10: icd10
+                        .iter()
+                        .map(|n| n["icd10:".len()..].to_string())
+                        .collect(),
+                })
+            }
             Detail::Substance(kind) => out.substances.push(RawSubstance {
                 id,
                 name,

@@ -518,3 +518,25 @@ fn product_strength_per_several_units() {
     });
     assert!(load(&files).is_ok());
 }
+
+#[test]
+fn condition_icd10_codes_are_checked_and_resolve() {
+    let files = corrupt("conditions.json", |v| {
+        v[0]["icd10"] = json!(["D69", "bleeding"])
+    });
+    let e = only(&validation_errors(&files), "bad-number");
+    assert_eq!(e.location().field, "icd10[1]");
+    let files = corrupt("conditions.json", |v| {
+        v[0]["icd10"] = json!(["D69"]);
+        v[1]["icd10"] = json!(["D69"]);
+    });
+    let e = only(&validation_errors(&files), "name-clash");
+    assert_eq!(e.location().field, "icd10[0]");
+    let files = corrupt("conditions.json", |v| v[0]["icd10"] = json!(["D69"]));
+    let kb = load(&files).unwrap();
+    let report = check_json(
+        &kb,
+        json!({"patient": {"conditions": ["icd10:D69"]}, "items": [{"id": "ibuprofen"}]}),
+    );
+    assert_eq!(report["findings"][0]["rule"], "nsaid-bleeding");
+}

@@ -515,3 +515,52 @@ fn orders_medcheck_cannot_check_are_reported_not_dropped() {
         ]
     );
 }
+
+#[test]
+fn coded_conditions_resolve_by_icd10_category() {
+    let icd = |id: &str, code: &str, display: &str| {
+        json!({"resourceType": "Condition", "id": id,
+               "clinicalStatus": {"coding": [{"code": "active"}]},
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code, "display": display}]}})
+    };
+    let mapped = map(json!([
+        request(
+            "a",
+            json!({"coding": [{"system": RXNORM, "code": "5640"}]}),
+            json!([])
+        ),
+        // A stage code resolves through its category; the display would not.
+        icd("c1", "N18.32", "Chronic kidney disease, stage 3b"),
+        // The most specific match wins: D69.6 is thrombocytopenia, not any bleeding disorder.
+        icd("c2", "D69.6", "Thrombocytopenia, unspecified"),
+        // A code medcheck does not know falls back to the display text, then is reported.
+        icd(
+            "c3",
+            "E11.9",
+            "Type 2 diabetes mellitus without complications"
+        ),
+    ]));
+    let report = mapped.check(kb()).unwrap();
+    let conditions: Vec<(&str, Option<&str>)> = report
+        .resolved
+        .iter()
+        .filter(|r| r.role == "condition")
+        .map(|r| (r.input, r.id))
+        .collect();
+    assert!(
+        conditions.contains(&("icd10:N18", Some("chronic-kidney-disease"))),
+        "{conditions:?}"
+    );
+    assert!(
+        conditions.contains(&("icd10:D69.6", Some("thrombocytopenia"))),
+        "{conditions:?}"
+    );
+    assert!(
+        conditions
+            .iter()
+            .any(|(input, id)| input.contains("E11.9") && id.is_none()),
+        "{conditions:?}"
+    );
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"nsaid-chronic-kidney-disease"), "{rules:?}");
+}

@@ -359,6 +359,7 @@ pub fn generate(cfg: &Config, out: &Path) -> io::Result<Summary> {
                     format!("Condition {i:02}")
                 },
                 synonyms: Vec::new(),
+                icd10: Vec::new(),
                 parents: if i > 6 {
                     vec![condition_id(i - 6)]
                 } else {

@@ -212,7 +212,13 @@ fn problem(
         }
     }
     let code = c.code.clone().unwrap_or_default();
-    let found = resolve(kb, &names(&code, rxnorm), accept);
+    let mut candidates = if rxnorm {
+        Vec::new()
+    } else {
+        icd10_names(&code)
+    };
+    candidates.extend(names(&code, rxnorm));
+    let found = resolve(kb, &candidates, accept);
     let name = found.or_else(|| quote(&code));
     if name.is_none() {
         let checks: &[&'static str] = if rxnorm { &["allergy"] } else { &["condition"] };
@@ -319,4 +325,29 @@ fn latest(
             None
         }
     }
+}
+
+/// ICD-10-CM codings of a condition as names to look up, each code followed by its broader
+/// categories (`icd10:N18.32`, `icd10:N18.3`, `icd10:N18`), most specific first.
+fn icd10_names(code: &super::model::CodeableConcept) -> Vec<String> {
+    const ICD10: [&str; 2] = [
+        "http://hl7.org/fhir/sid/icd-10-cm",
+        "http://hl7.org/fhir/sid/icd-10",
+    ];
+    let mut out = Vec::new();
+    for system in ICD10 {
+        for c in code.codes(system) {
+            let c = c.to_ascii_uppercase();
+            let mut end = c.len();
+            while end >= 3 {
+                let prefix = c[..end].trim_end_matches('.');
+                let name = format!("icd10:{prefix}");
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+                end = prefix.len() - 1;
+            }
+        }
+    }
+    out
 }

@@ -91,6 +91,10 @@ pub struct RawCondition {
     /// Set automatically from the patient's age, in years: `min` inclusive, `max` exclusive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_years: Option<RawRange>,
+    /// ICD-10-CM codes or categories that mean this condition (`N18` covers `N18.3`), so that
+    /// coded conditions from an EHR resolve (`icd10:N18.3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icd10: Vec<String>,
 }
 
 /// A numeric range: `min` inclusive, `max` exclusive; either may be absent.

@@ -205,6 +205,7 @@ pub fn knowledge_base(rng: &mut Rng) -> Generated {
             synonyms: vec![],
             parents,
             age_years,
+            icd10: vec![],
         });
         conditions.push(id);
     }

@@ -247,7 +247,24 @@ impl Builder {
                 &[Condition],
                 "condition",
             );
-            let names = self.name_list("conditions.json", &c.id, &[("synonyms", &c.synonyms)]);
+            let mut icd10 = Vec::with_capacity(c.icd10.len());
+            for (i, code) in c.icd10.iter().enumerate() {
+                if is_icd10(code) {
+                    icd10.push(format!("icd10:{code}"));
+                } else {
+                    self.err(ValidationError::BadNumber {
+                        at: Location::new("conditions.json", &c.id, format!("icd10[{i}]")),
+                        reason: format!(
+                            "`{code}` is not an ICD-10-CM code or category (such as N18 or I45.81)"
+                        ),
+                    });
+                }
+            }
+            let names = self.name_list(
+                "conditions.json",
+                &c.id,
+                &[("synonyms", &c.synonyms), ("icd10", &icd10)],
+            );
             let concept = &mut self.model.concepts[id.0 as usize];
             concept.parents = parents;
             concept.names = names;
@@ -440,4 +457,19 @@ impl Builder {
         }
         Some(code.into())
     }
+}
+
+/// An ICD-10-CM code or category: a letter, two digits (or a digit and a letter), and an
+/// optional dot with one to four more characters (`N18`, `I45.81`, `G47.33`).
+fn is_icd10(code: &str) -> bool {
+    let (head, tail) = code.split_once('.').unwrap_or((code, ""));
+    let h = head.as_bytes();
+    h.len() == 3
+        && h[0].is_ascii_uppercase()
+        && h[1].is_ascii_digit()
+        && (h[2].is_ascii_digit() || h[2].is_ascii_uppercase())
+        && (!code.contains('.') || (1..=4).contains(&tail.len()))
+        && tail
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
