@@ -133,8 +133,43 @@ impl Ratio {
         Ok(Ratio::new(num, den).expect("den > 0"))
     }
 
+    /// Both parts as 64-bit numbers, when they fit (they almost always do: inputs are capped
+    /// at 15 digits).
+    #[inline]
+    fn small(self) -> Option<(i64, i64)> {
+        match (i64::try_from(self.num), i64::try_from(self.den)) {
+            (Ok(n), Ok(d)) => Some((n, d)),
+            _ => None,
+        }
+    }
+
+    /// True when whole and within 64 bits, where arithmetic needs no reduction.
+    #[inline]
+    fn whole64(self) -> bool {
+        self.den == 1 && i64::try_from(self.num).is_ok()
+    }
+
     /// Sum; `None` on overflow.
+    #[inline]
     pub fn checked_add(self, o: Ratio) -> Option<Ratio> {
+        if self.whole64() && o.whole64() {
+            // Two 64-bit numbers: the sum fits in 128 bits, and it is whole.
+            return Some(Ratio {
+                num: self.num + o.num,
+                den: 1,
+            });
+        }
+        self.add_general(o)
+    }
+
+    fn add_general(self, o: Ratio) -> Option<Ratio> {
+        if let (Some((a, b)), Some((c, d))) = (self.small(), o.small()) {
+            // Products of 64-bit numbers fit in 128 bits, and so does their sum.
+            let g = gcd64(b.unsigned_abs(), d.unsigned_abs()).max(1) as i64;
+            let den = (b / g) as i128 * d as i128;
+            let num = a as i128 * (d / g) as i128 + c as i128 * (b / g) as i128;
+            return Ratio::new(num, den);
+        }
         let g = gcd(self.den, o.den);
         let den = div(self.den, g).checked_mul(o.den)?;
         let num = self
@@ -145,7 +180,28 @@ impl Ratio {
     }
 
     /// Product; `None` on overflow.
+    #[inline]
     pub fn checked_mul(self, o: Ratio) -> Option<Ratio> {
+        if self.whole64() && o.whole64() {
+            // Two 64-bit numbers: the product fits in 128 bits.
+            return Some(Ratio {
+                num: self.num * o.num,
+                den: 1,
+            });
+        }
+        self.mul_general(o)
+    }
+
+    fn mul_general(self, o: Ratio) -> Option<Ratio> {
+        if let (Some((a, b)), Some((c, d))) = (self.small(), o.small()) {
+            // Cancel across, as below, in 64 bits; the products then fit in 128 bits.
+            let g1 = gcd64(a.unsigned_abs(), d.unsigned_abs()).max(1) as i64;
+            let g2 = gcd64(c.unsigned_abs(), b.unsigned_abs()).max(1) as i64;
+            return Some(Ratio {
+                num: (a / g1) as i128 * (c / g2) as i128,
+                den: (b / g2) as i128 * (d / g1) as i128,
+            });
+        }
         let g1 = gcd(self.num, o.den);
         let g2 = gcd(o.num, self.den);
         let num = div(self.num, g1).checked_mul(div(o.num, g2))?;
@@ -177,14 +233,32 @@ impl Ratio {
     }
 }
 
-impl Ord for Ratio {
-    fn cmp(&self, o: &Ratio) -> Ordering {
+impl Ratio {
+    fn cmp_general(&self, o: &Ratio) -> Ordering {
+        if let (Some((a, b)), Some((c, d))) = (self.small(), o.small()) {
+            if b == d {
+                return a.cmp(&c);
+            }
+            // 64-bit products fit in 128 bits.
+            return (a as i128 * d as i128).cmp(&(c as i128 * b as i128));
+        }
         // Denominators are positive, so cross-multiplying keeps the order. Values are bounded by
         // the input caps, so this cannot overflow i128 in practice; fall back to floats if it would.
         match (self.num.checked_mul(o.den), o.num.checked_mul(self.den)) {
             (Some(a), Some(b)) => a.cmp(&b),
             _ => self.to_f64().total_cmp(&o.to_f64()),
         }
+    }
+}
+
+impl Ord for Ratio {
+    #[inline]
+    fn cmp(&self, o: &Ratio) -> Ordering {
+        if self.den == o.den {
+            // Same denominator (whole numbers, most often): compare the numerators.
+            return self.num.cmp(&o.num);
+        }
+        self.cmp_general(o)
     }
 }
 
@@ -394,6 +468,7 @@ impl Amount {
 
     /// The amount in the base unit of its dimension (micrograms, micrograms per hour or
     /// micrograms per kilogram); `None` for dosage units.
+    #[inline]
     pub fn in_base(self) -> Option<Ratio> {
         let f = self.unit.mcg_factor()?;
         self.value.checked_mul(Ratio::from_int(f))
@@ -455,6 +530,47 @@ mod tests {
         assert_eq!(div(i64::MIN as i128, -1), -(i64::MIN as i128));
         let (a, b) = (Ratio::new(big, 7).unwrap(), Ratio::new(14, big).unwrap());
         assert_eq!(a.checked_mul(b), Some(Ratio::from_int(2)));
+    }
+
+    #[test]
+    fn fast_arithmetic_agrees_with_the_general_one() {
+        // The general path, on the same numbers, through values too large for the fast one.
+        let slow_mul = |x: Ratio, y: Ratio| {
+            let g1 = gcd(x.num, y.den);
+            let g2 = gcd(y.num, x.den);
+            Ratio::new((x.num / g1) * (y.num / g2), (x.den / g2) * (y.den / g1))
+        };
+        let slow_add =
+            |x: Ratio, y: Ratio| Ratio::new(x.num * y.den + y.num * x.den, x.den * y.den);
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |m: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % m) as i128
+        };
+        for _ in 0..20_000 {
+            let scale = [10, 1000, 1 << 20, 1 << 40, i64::MAX as u64][next(5) as usize];
+            let x = Ratio::new(next(scale) - next(scale) / 2, 1 + next(1000)).unwrap();
+            let y = Ratio::new(next(scale) - next(scale) / 2, 1 + next(scale)).unwrap();
+            assert_eq!(x.checked_mul(y), slow_mul(x, y), "{x:?} * {y:?}");
+            assert_eq!(x.checked_add(y), slow_add(x, y), "{x:?} + {y:?}");
+            let exact = (x.num * y.den).cmp(&(y.num * x.den));
+            assert_eq!(x.cmp(&y), exact, "{x:?} vs {y:?}");
+        }
+        // Past 64 bits the general path takes over, with the same results.
+        let big = Ratio::new(i128::from(i64::MAX) * 4, 3).unwrap();
+        assert_eq!(
+            big.checked_mul(Ratio::new(3, 4).unwrap()),
+            Some(Ratio::from_int(i64::MAX))
+        );
+        assert_eq!(
+            big.checked_add(big),
+            Ratio::new(i128::from(i64::MAX) * 8, 3)
+        );
+        assert!(big > Ratio::from_int(i64::MAX));
+        let huge = Ratio::new(i128::MAX / 2, 1).unwrap();
+        assert_eq!(huge.checked_mul(Ratio::from_int(4)), None);
     }
 
     #[test]
