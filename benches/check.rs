@@ -24,7 +24,7 @@ fn has_class_match(kb: &KnowledgeBase, regimen: &Regimen) -> bool {
     report.findings.iter().any(|f| {
         f.kind == FindingKind::Interaction
             && model.rules.iter().any(|r| {
-                &*r.id == f.rule
+                &*r.id == f.rule()
                     && matches!(r.kind, RuleKind::Interaction { a, b }
                         if model.concept(a.concept).kind() == ConceptKind::Class
                             || model.concept(b.concept).kind() == ConceptKind::Class)

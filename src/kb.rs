@@ -59,7 +59,7 @@ struct Inner {
 /// let kb = KnowledgeBase::bundled();
 /// let regimen = Regimen::from_json(r#"{"items": [{"id": "warfarin"}, {"id": "ibuprofen"}]}"#)?;
 /// let report = kb.check(&regimen)?;
-/// assert!(report.findings.iter().any(|f| f.items == ["ibuprofen", "warfarin"]));
+/// assert!(report.findings.iter().any(|f| f.items() == ["ibuprofen", "warfarin"]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

@@ -15,7 +15,7 @@
 //! }"#)?;
 //! let report = kb.check(&regimen)?;
 //! let worst = &report.findings[0];
-//! assert_eq!(worst.items, ["alprazolam", "oxycodone"]);
+//! assert_eq!(worst.items(), ["alprazolam", "oxycodone"]);
 //! assert!(worst.severity >= Severity::Major);
 //! println!("{}", report.to_text());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

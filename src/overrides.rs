@@ -238,7 +238,7 @@ impl Table {
             ..
         } = report;
         for f in &mut findings {
-            if let Some(c) = self.changes.get(f.rule) {
+            if let Some(c) = self.changes.get(f.rule()) {
                 let from = f.severity;
                 let to = c.to.unwrap_or(from);
                 f.severity = to;

@@ -568,15 +568,15 @@ struct FindingId<'r, 'a>(&'r Finding<'a>);
 impl std::fmt::Display for FindingId<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let x = self.0;
-        f.write_str(x.rule)?;
+        f.write_str(x.rule())?;
         f.write_str("/")?;
-        for (i, item) in x.items.iter().enumerate() {
+        for (i, item) in x.items().iter().enumerate() {
             if i > 0 {
                 f.write_str("+")?;
             }
             f.write_str(item)?;
         }
-        if let Some(c) = x.condition.or(x.allergy) {
+        if let Some(c) = x.condition().or(x.allergy()) {
             f.write_str("@")?;
             f.write_str(c)?;
         }
@@ -591,21 +591,21 @@ impl Serialize for CompactFinding<'_, '_> {
         m.serialize_entry("id", &Collected(FindingId(f)))?;
         m.serialize_entry("kind", &f.kind)?;
         m.serialize_entry("severity", &f.severity)?;
-        m.serialize_entry("items", &f.items)?;
-        m.serialize_entry("rule", f.rule)?;
-        if let Some(c) = f.condition {
+        m.serialize_entry("items", f.items())?;
+        m.serialize_entry("rule", f.rule())?;
+        if let Some(c) = f.condition() {
             m.serialize_entry("condition", c)?;
         }
-        if let Some(a) = f.allergy {
+        if let Some(a) = f.allergy() {
             m.serialize_entry("allergy", a)?;
         }
-        if let Some(i) = f.input {
+        if let Some(i) = f.input() {
             m.serialize_entry("input", i)?;
         }
-        if let Some(e) = f.evidence {
+        if let Some(e) = f.evidence() {
             m.serialize_entry("evidence", &e)?;
         }
-        if let Some(d) = &f.dose {
+        if let Some(d) = f.dose() {
             m.serialize_entry("dose", d)?;
         }
         if let Some(o) = &f.overridden {

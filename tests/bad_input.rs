@@ -224,16 +224,16 @@ fn a_duplicated_item_is_a_finding_and_both_doses_are_checked() {
     let dup = report
         .findings
         .iter()
-        .find(|f| f.rule == "medcheck:duplicate-item")
+        .find(|f| f.rule() == "medcheck:duplicate-item")
         .expect("a duplicate-item finding");
-    assert_eq!(dup.items, ["acetaminophen"]);
-    assert!(dup.summary.contains("2 times"), "{}", dup.summary);
+    assert_eq!(dup.items(), ["acetaminophen"]);
+    assert!(dup.summary().contains("2 times"), "{}", dup.summary());
     // The second entry's dose is not dropped: its 1500 mg single dose is over the limit.
     assert!(
         report
             .findings
             .iter()
-            .any(|f| f.kind == medcheck::FindingKind::DoseLimit && f.summary.contains("1500")),
+            .any(|f| f.kind == medcheck::FindingKind::DoseLimit && f.summary().contains("1500")),
         "{}",
         report.to_json_pretty()
     );

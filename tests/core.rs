@@ -272,7 +272,7 @@ fn duplication_and_duplicate_items() {
     let regimen = items(&["ibuprofen", "celecoxib", "Advil"]);
     let report = kb.check(&regimen).unwrap();
     let kinds: Vec<(FindingKind, &str)> =
-        report.findings.iter().map(|f| (f.kind, f.rule)).collect();
+        report.findings.iter().map(|f| (f.kind, f.rule())).collect();
     assert!(
         kinds.contains(&(FindingKind::DuplicateTherapy, "nsaid-dup")),
         "{kinds:?}"
@@ -311,7 +311,7 @@ fn unknown_items_are_findings_never_clean() {
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::UnknownItem)
-        .map(|f| (f.items[0], f.severity))
+        .map(|f| (f.items()[0], f.severity))
         .collect();
     assert_eq!(
         unknown,

@@ -94,7 +94,7 @@ fn the_example_visit_maps_every_part_of_the_record() {
     let worst = &report.findings[0];
     assert_eq!(worst.severity, Severity::Contraindicated);
     assert_eq!(
-        (worst.items.as_slice(), worst.allergy),
+        (worst.items(), worst.allergy()),
         (&["ibuprofen"][..], Some("aspirin"))
     );
     let dose = report
@@ -102,13 +102,13 @@ fn the_example_visit_maps_every_part_of_the_record() {
         .iter()
         .find(|f| f.kind == FindingKind::DoseLimit)
         .expect("gabapentin over its renal limit");
-    assert_eq!(dose.items, ["gabapentin"]);
-    assert_eq!(dose.dose.as_ref().unwrap().band, Some("crcl-30-to-59"));
+    assert_eq!(dose.items(), ["gabapentin"]);
+    assert_eq!(dose.dose().unwrap().band, Some("crcl-30-to-59"));
     let unknown: Vec<&str> = report
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::UnknownItem)
-        .filter_map(|f| f.input)
+        .filter_map(|f| f.input())
         .collect();
     assert_eq!(
         unknown,
@@ -135,7 +135,7 @@ fn an_unknown_code_is_an_unknown_item_quoting_the_coding() {
         json!({"resourceType": "MedicationRequest", "id": "c", "status": "active"}),
     ]));
     let report = m.check(kb()).unwrap();
-    let inputs: Vec<&str> = report.findings.iter().filter_map(|f| f.input).collect();
+    let inputs: Vec<&str> = report.findings.iter().filter_map(|f| f.input()).collect();
     assert!(
         inputs.contains(&"\"Zapadol 5 MG Oral Tablet\" (rxnorm:999999)"),
         "{inputs:?}"
@@ -200,10 +200,7 @@ fn frequency_and_period_give_the_daily_dose_exactly() {
         .iter()
         .find(|f| f.kind == FindingKind::DoseLimit)
         .unwrap();
-    assert_eq!(
-        f.dose.as_ref().unwrap().value.unwrap().to_string(),
-        "6000 mg/day"
-    );
+    assert_eq!(f.dose().unwrap().value.unwrap().to_string(), "6000 mg/day");
     // 1000 mg three times a week is under any daily limit, and exactly 3/7 a day.
     let m = map(json!([request(
         "a",
@@ -226,22 +223,22 @@ fn an_unreadable_dose_is_checked_without_it_and_says_why() {
         report
             .findings
             .iter()
-            .any(|f| f.items == ["ibuprofen", "warfarin"])
+            .any(|f| f.items() == ["ibuprofen", "warfarin"])
     );
     let skipped = report
         .skipped
         .iter()
-        .find(|s| s.item == "warfarin" && s.reason.contains("{puff}"))
+        .find(|s| s.item == "warfarin" && s.reason().contains("{puff}"))
         .expect("the warfarin dose is reported as not checked");
     assert!(
         skipped
-            .reason
+            .reason()
             .starts_with("MedicationRequest/w: dose 2 {puff}"),
         "{}",
-        skipped.reason
+        skipped.reason()
     );
     assert_eq!(
-        skipped.checks,
+        *skipped.checks,
         ["dose-limit", "cumulative-dose", "opioid-mme"]
     );
 }
@@ -260,12 +257,12 @@ fn a_dose_unit_that_cannot_apply_is_dropped_not_refused() {
     let s = report
         .skipped
         .iter()
-        .find(|s| s.item == "oxycodone" && s.reason.contains("checked without it"))
+        .find(|s| s.item == "oxycodone" && s.reason().contains("checked without it"))
         .expect("a note for the dropped dose");
     assert!(
-        s.reason.starts_with("MedicationRequest/a: "),
+        s.reason().starts_with("MedicationRequest/a: "),
         "{}",
-        s.reason
+        s.reason()
     );
 }
 
@@ -283,7 +280,7 @@ fn age_is_counted_at_the_reference_date() {
         let fired = report
             .findings
             .iter()
-            .any(|f| f.rule == "cns-depressant-load-older-adult");
+            .any(|f| f.rule() == "cns-depressant-load-older-adult");
         (m.regimen.patient.age_years, fired)
     };
     assert_eq!(beers("2024-06-14"), (Some(Ratio::from_int(64)), false));
@@ -504,7 +501,7 @@ fn orders_medcheck_cannot_check_are_reported_not_dropped() {
     let not_checked: Vec<&str> = report
         .skipped
         .iter()
-        .filter(|s| s.checks == ["all"])
+        .filter(|s| *s.checks == ["all"])
         .map(|s| s.item)
         .collect();
     assert_eq!(
@@ -561,6 +558,6 @@ fn coded_conditions_resolve_by_icd10_category() {
             .any(|(input, id)| input.contains("E11.9") && id.is_none()),
         "{conditions:?}"
     );
-    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule()).collect();
     assert!(rules.contains(&"nsaid-chronic-kidney-disease"), "{rules:?}");
 }

@@ -120,18 +120,18 @@ pub fn fast_interactions(kb: &KnowledgeBase, regimen: &Regimen) -> Vec<Interacti
     let mut out: Vec<Interaction> = report
         .findings
         .iter()
-        .filter(|f| f.kind == FindingKind::Interaction && f.items.len() == 2)
+        .filter(|f| f.kind == FindingKind::Interaction && f.items().len() == 2)
         .filter(|f| {
             model
                 .rules
                 .iter()
-                .any(|r| &*r.id == f.rule && matches!(r.kind, RuleKind::Interaction { .. }))
+                .any(|r| &*r.id == f.rule() && matches!(r.kind, RuleKind::Interaction { .. }))
         })
         .map(|f| {
             (
-                f.rule.to_string(),
-                f.items[0].to_string(),
-                f.items[1].to_string(),
+                f.rule().to_string(),
+                f.items()[0].to_string(),
+                f.items()[1].to_string(),
             )
         })
         .collect();

@@ -185,8 +185,8 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
     }
 
     fn involves_focus(&self, f: &Finding<'a>) -> bool {
-        let mut ids = f.items.iter().copied();
-        let from_dose = f.dose.iter().flat_map(|d| {
+        let mut ids = f.items().iter().copied();
+        let from_dose = f.dose().into_iter().flat_map(|d| {
             d.contributions
                 .iter()
                 .map(|c| c.item)
@@ -203,28 +203,28 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
             "**{}** {} · rule `{}`",
             capitalized(f.severity.as_str()),
             f.kind,
-            f.rule
+            f.rule()
         );
-        if let Some(e) = f.evidence {
+        if let Some(e) = f.evidence() {
             head += &format!(" · evidence: {e}");
         }
         detail += &head;
         detail += "\n\n";
-        detail += &f.summary;
+        detail += &f.summary();
         detail += "\n";
-        for (what, text) in [("Effect", f.effect), ("Mechanism", f.mechanism)] {
+        for (what, text) in [("Effect", f.effect()), ("Mechanism", f.mechanism())] {
             if let Some(t) = text {
                 detail += &format!("\n**{what}:** {t}\n");
             }
         }
-        if let Some(c) = f.condition {
+        if let Some(c) = f.condition() {
             detail += &format!("\n**Condition:** {c}\n");
         }
-        if let Some(a) = f.allergy {
+        if let Some(a) = f.allergy() {
             detail += &format!("\n**Documented allergy:** {a}\n");
         }
         detail += "\n**Items:**\n";
-        for id in &f.items {
+        for id in f.items() {
             let orders = self.orders_of(id);
             if orders.is_empty() {
                 detail += &format!("- {id}\n");
@@ -233,7 +233,7 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
                 detail += &format!("- {id}: {o}\n");
             }
         }
-        if let Some(d) = &f.dose {
+        if let Some(d) = f.dose() {
             if let (Some(v), Some(m)) = (&d.value, &d.max) {
                 let band = d.band.map(|b| format!(" (band `{b}`)")).unwrap_or_default();
                 detail += &format!("\n**Dose ({}):** {v}, limit {m}{band}\n", d.limit);
@@ -242,23 +242,24 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
                 detail += &format!("- not counted: {}: {}\n", n.item, n.reason);
             }
         }
-        if !f.management.is_empty() {
-            detail += &format!("\n**Management:** {}\n", f.management);
+        let management = f.management();
+        if !management.is_empty() {
+            detail += &format!("\n**Management:** {management}\n");
         }
-        if !f.monitoring.is_empty() {
+        if !f.monitoring().is_empty() {
             detail += "\n**Monitoring:**\n";
-            for m in f.monitoring.iter() {
+            for m in f.monitoring() {
                 let m = model.monitoring(*m);
                 detail += &format!("- {}: {} ({})\n", m.what, m.when, m.why);
             }
         }
-        if let Some(u) = &f.uncertainty {
+        if let Some(u) = f.uncertainty() {
             detail += &format!("\n**Uncertainty:** {u}\n");
         }
         let mut links: Vec<Link> = Vec::new();
-        if !f.sources.is_empty() {
+        if !f.sources().is_empty() {
             detail += "\n**Sources:**\n";
-            for c in f.sources.iter() {
+            for c in f.sources() {
                 let s = model.source(c.source);
                 let section = c
                     .section
@@ -277,7 +278,7 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
                 }
             }
         }
-        let source = match f.sources.first() {
+        let source = match f.sources().first() {
             Some(c) => {
                 let s = model.source(c.source);
                 Source {
@@ -300,7 +301,7 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
             summary: summary(&format!(
                 "{}: {}",
                 capitalized(f.severity.as_str()),
-                f.summary
+                f.summary()
             )),
             indicator,
             detail: Some(detail),
@@ -317,13 +318,13 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
 
     fn unknown_order_card(&mut self, index: usize, f: &Finding<'a>) {
         let s = &self.input.mapped.sources[index];
-        let input = f.input.unwrap_or(self.ids[index]);
+        let input = f.input().unwrap_or(self.ids[index]);
         let detail = format!(
             "medcheck does not know {} ({}), coded as {}. It was **not checked** for interactions, doses, conditions or allergies.\n\n**Management:** {}\n",
             md(&s.label),
             md(&s.resource),
             md(input),
-            f.management
+            f.management()
         );
         let card = Card {
             uuid: self.uuid(&format!("unknown/{}", s.resource)),
@@ -402,8 +403,8 @@ pub(super) fn build(input: &Input<'_, '_>) -> Vec<Card> {
             }
             continue;
         }
-        let what = f.input.unwrap_or_default();
-        match f.rule {
+        let what = f.input().unwrap_or_default();
+        match f.rule() {
             builtin::UNKNOWN_CONDITION => unknown_conditions.push(what),
             builtin::UNKNOWN_ALLERGY => unknown_allergies.push(what),
             _ => {
@@ -442,7 +443,7 @@ pub(super) fn build(input: &Input<'_, '_>) -> Vec<Card> {
                 "- {}: {} not checked: {}",
                 md(s.item),
                 s.checks.join(", "),
-                md(&s.reason)
+                md(&s.reason())
             )
         })
         .collect();
@@ -494,7 +495,7 @@ pub(super) fn build(input: &Input<'_, '_>) -> Vec<Card> {
         context.push(format!(
             "Patient: {} not checked: {}.",
             s.checks.join(", "),
-            md(&s.reason)
+            md(&s.reason())
         ));
     }
     if !context.is_empty() {

@@ -6,12 +6,11 @@
 
 mod dose;
 
-use std::borrow::Cow;
-
-use crate::index::Index;
+use crate::index::{Index, Rank};
 use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
-use crate::report::{Finding, Report, Resolved};
+use crate::report::words::Unknown;
+use crate::report::{Finding, Items, Report, Resolved};
 use crate::vocab::{FindingKind, Route, Severity};
 
 pub use dose::crcl_cockcroft_gault;
@@ -50,6 +49,8 @@ pub(crate) struct Known<'a> {
     pub item: &'a Item,
     pub concept: ConceptId,
     pub id: &'a str,
+    /// The rank of `id` among concept ids.
+    pub rank: Rank,
     /// The route: given, or the product's, or implied by a transdermal rate.
     pub route: Option<Route>,
     /// First duplicate of the same concept, if this one repeats an earlier item.
@@ -72,6 +73,35 @@ pub mod builtin {
     pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
     /// The opioid MME total is incomplete and under every threshold.
     pub const MME_INCOMPLETE: &str = "medcheck:mme-incomplete";
+
+    /// Every built-in rule id; [`Ids::rank`] finds each one's rank by its place here.
+    pub(crate) const ALL: [&str; 7] = [
+        UNKNOWN_ITEM,
+        UNKNOWN_CONDITION,
+        UNKNOWN_ALLERGY,
+        DUPLICATE_ITEM,
+        SAME_INGREDIENT,
+        DOCUMENTED_ALLERGY,
+        MME_INCOMPLETE,
+    ];
+}
+
+/// The ranks of the built-in rule ids, looked up once per knowledge base.
+#[derive(Clone, Copy)]
+pub(crate) struct Ids<'a>(&'a [Rank]);
+
+impl<'a> Ids<'a> {
+    pub(crate) fn new(model: &Model, index: &'a Index) -> Ids<'a> {
+        Ids(index.builtin_ranks(model, &builtin::ALL))
+    }
+
+    /// The rank of a built-in rule id (one of [`builtin::ALL`]).
+    pub(crate) fn rank(self, id: &str) -> Rank {
+        match builtin::ALL.iter().position(|b| *b == id) {
+            Some(i) => self.0[i],
+            None => Rank::UNKNOWN,
+        }
+    }
 }
 
 /// Checks a regimen. Fails only on input that cannot apply to the items it names.
@@ -83,7 +113,8 @@ pub fn check<'a>(
     let mut c = Checker {
         model,
         index,
-        findings: Vec::with_capacity(8),
+        ids: Ids::new(model, index),
+        findings: Vec::with_capacity(16),
         resolved: Vec::with_capacity(
             regimen.items.len()
                 + regimen.patient.conditions.len()
@@ -104,6 +135,7 @@ pub fn check<'a>(
     let skipped = dose::check(
         model,
         index,
+        c.ids,
         regimen,
         &c.known,
         &c.conditions,
@@ -121,6 +153,7 @@ pub fn check<'a>(
 struct Checker<'a> {
     model: &'a Model,
     index: &'a Index,
+    ids: Ids<'a>,
     findings: Vec<Finding<'a>>,
     resolved: Vec<Resolved<'a>>,
     known: Vec<Known<'a>>,
@@ -142,26 +175,14 @@ impl<'a> Checker<'a> {
         std::iter::once(c).chain(ingredients.iter().map(|i| i.substance))
     }
 
-    fn unknown(
-        &mut self,
-        rule: &'a str,
-        input: &'a str,
-        severity: Severity,
-        what: &str,
-        not_checked: &str,
-    ) {
-        let mut f = Finding::new(
-            FindingKind::UnknownItem,
-            severity,
-            vec![input],
-            rule,
-            Cow::Owned(format!("`{input}` {what}; {not_checked}")),
-        );
-        f.management = Cow::Borrowed(
-            "Check this by other means before signing, or add it to the knowledge base (or correct its spelling).",
-        );
-        f.input = Some(input);
-        self.findings.push(f);
+    fn named(&self, c: ConceptId) -> (&'a str, Rank) {
+        (self.concept_id(c), self.index.concept_rank(c))
+    }
+
+    fn unknown(&mut self, rule: &'static str, input: &'a str, severity: Severity, why: Unknown) {
+        let rank = self.ids.rank(rule);
+        self.findings
+            .push(Finding::unknown(rule, rank, input, severity, why));
     }
 
     fn resolve_items(&mut self, regimen: &'a Regimen) -> Result<(), CheckError> {
@@ -179,37 +200,25 @@ impl<'a> Checker<'a> {
             let concept = match (found, kind) {
                 (Some(c), Some(k)) if k.is_item() => c,
                 (Some(_), Some(k)) => {
-                    let what = format!(
-                        "names a {}, not a medication, product or therapy",
-                        k.as_str()
-                    );
-                    self.unknown(
-                        builtin::UNKNOWN_ITEM,
-                        &item.id,
-                        Severity::Major,
-                        &what,
-                        "it was not checked",
-                    );
+                    let why = Unknown::NotAnItem(k);
+                    self.unknown(builtin::UNKNOWN_ITEM, &item.id, Severity::Major, why);
                     continue;
                 }
                 _ => {
-                    self.unknown(
-                        builtin::UNKNOWN_ITEM,
-                        &item.id,
-                        Severity::Major,
-                        "is not in the knowledge base",
-                        "it was not checked for interactions, doses, conditions or allergies",
-                    );
+                    let why = Unknown::Item;
+                    self.unknown(builtin::UNKNOWN_ITEM, &item.id, Severity::Major, why);
                     continue;
                 }
             };
             let route = dose::item_route(self.model, i, item, concept)?;
             let repeat_of = self.known.iter().position(|k| k.concept == concept);
+            let (id, rank) = self.named(concept);
             self.known.push(Known {
                 input: i,
                 item,
                 concept,
-                id: self.concept_id(concept),
+                id,
+                rank,
                 route,
                 repeat_of,
             });
@@ -236,8 +245,7 @@ impl<'a> Checker<'a> {
                     builtin::UNKNOWN_CONDITION,
                     input,
                     Severity::Moderate,
-                    "is not a condition the knowledge base knows",
-                    "no item was checked against it",
+                    Unknown::Condition,
                 ),
             }
         }
@@ -276,8 +284,7 @@ impl<'a> Checker<'a> {
                     builtin::UNKNOWN_ALLERGY,
                     input,
                     Severity::Moderate,
-                    "is not a substance or class the knowledge base knows",
-                    "no item was checked against this allergy",
+                    Unknown::Allergy,
                 ),
             }
         }
@@ -303,24 +310,21 @@ impl<'a> Checker<'a> {
             }
         }
         for (first, inputs) in repeated {
-            let id = self.known[first].id;
+            let (id, rank) = (self.known[first].id, self.known[first].rank);
             let mut quoted: Vec<String> = inputs.iter().map(|s| format!("\"{s}\"")).collect();
             quoted.sort_unstable(); // the report must not depend on item order
-            let mut f = Finding::new(
-                FindingKind::DuplicateTherapy,
-                Severity::Moderate,
-                vec![id],
-                builtin::DUPLICATE_ITEM,
-                Cow::Owned(format!(
-                    "`{id}` is listed {} times (as {})",
-                    inputs.len(),
-                    quoted.join(", ")
-                )),
+            let summary = format!(
+                "`{id}` is listed {} times (as {})",
+                inputs.len(),
+                quoted.join(", ")
             );
-            f.management = Cow::Borrowed(
-                "Keep one entry per medication, with its full dose, so the total can be checked.",
-            );
-            self.findings.push(f);
+            let rule = builtin::DUPLICATE_ITEM;
+            self.findings.push(Finding::duplicate(
+                rule,
+                self.ids.rank(rule),
+                (id, rank),
+                summary,
+            ));
         }
     }
 
@@ -375,14 +379,27 @@ impl<'a> Checker<'a> {
         if rules.len() < 2 {
             return;
         }
-        let refined: Vec<bool> = rules
-            .iter()
-            .map(|r| rules.iter().any(|o| o != r && self.refines(*o, *r)))
-            .collect();
+        let refined = |r: &RuleId| rules.iter().any(|o| o != r && self.refines(*o, *r));
+        if rules.len() <= 64 {
+            // Mark in a word; a pair of items rarely has more than a few rules.
+            let marks = rules
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (k, r)| m | (u64::from(refined(r)) << k));
+            if marks != 0 {
+                let mut k = 0;
+                rules.retain(|_| {
+                    k += 1;
+                    marks & (1 << (k - 1)) == 0
+                });
+            }
+            return;
+        }
+        let marks: Vec<bool> = rules.iter().map(refined).collect();
         let mut k = 0;
         rules.retain(|_| {
             k += 1;
-            !refined[k - 1]
+            !marks[k - 1]
         });
     }
 
@@ -412,17 +429,14 @@ impl<'a> Checker<'a> {
             .all(|c| self.conditions.iter().any(|p| self.index.is_a(*p, *c)))
     }
 
-    fn rule_finding(&self, kind: FindingKind, rule: RuleId, items: Vec<&'a str>) -> Finding<'a> {
-        let r = self.model.rule(rule);
-        let mut f = Finding::new(kind, r.severity, items, &r.id, Cow::Borrowed(&r.summary));
-        f.management = Cow::Borrowed(&r.management);
-        f.monitoring = Cow::Borrowed(&r.monitoring);
-        f.sources = Cow::Borrowed(&r.sources);
-        f.evidence = Some(r.evidence);
-        f.mechanism = r.mechanism.as_deref();
-        f.effect = r.effect.as_deref();
-        f.uncertainty = r.uncertainty.as_deref().map(Cow::Borrowed);
-        f
+    #[inline]
+    fn rule_finding(&self, kind: FindingKind, rule: RuleId, items: Items<'a>) -> Finding<'a> {
+        Finding::of_rule(
+            kind,
+            self.model.rule(rule),
+            self.index.rule_rank(rule),
+            items,
+        )
     }
 
     /// Every route an item is listed with (an item listed twice by two routes matches a
@@ -470,17 +484,19 @@ impl<'a> Checker<'a> {
     fn pairs(&mut self) {
         // Touch every pair's slot first: independent loads the processor overlaps, so that a
         // large table costs about one memory latency per regimen rather than one per pair.
-        let mut touched = 0u64;
-        for (i, ki) in self.known.iter().enumerate() {
-            for kj in &self.known[i + 1..] {
-                for &x in self.index.atoms(ki.concept) {
-                    for &y in self.index.atoms(kj.concept) {
-                        touched ^= self.index.touch_pair(x, y);
+        if self.index.pairs_are_large() {
+            let mut touched = 0u64;
+            for (i, ki) in self.known.iter().enumerate() {
+                for kj in &self.known[i + 1..] {
+                    for &x in self.index.atoms(ki.concept) {
+                        for &y in self.index.atoms(kj.concept) {
+                            touched ^= self.index.touch_pair(x, y);
+                        }
                     }
                 }
             }
+            std::hint::black_box(touched);
         }
-        std::hint::black_box(touched);
         let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
         let mut rules = Vec::new();
         for i in 0..self.known.len() {
@@ -488,30 +504,27 @@ impl<'a> Checker<'a> {
             if ki.repeat_of.is_some() {
                 continue;
             }
-            let (xi, id_i) = ((ki.concept, ki.route), ki.id);
+            let (xi, id_i) = ((ki.concept, ki.route), (ki.id, ki.rank));
             let atoms_i = self.index.atoms(ki.concept);
             for j in i + 1..self.known.len() {
                 let kj = &self.known[j];
                 if kj.repeat_of.is_some() {
                     continue;
                 }
-                let (xj, id_j) = ((kj.concept, kj.route), kj.id);
-                // Most pairs of items have no rule at all: settle that in one probe.
+                let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));
+                // Most pairs of items have no rule at all: settle that in a probe per pair of
+                // atoms (one for two substances).
                 let atoms_j = self.index.atoms(kj.concept);
-                if atoms_i.len() == 1
-                    && atoms_j.len() == 1
-                    && self.index.pair(atoms_i[0], atoms_j[0]).is_empty()
-                {
+                if atoms_i.len() == 1 && atoms_j.len() == 1 {
+                    if self.index.pair(atoms_i[0], atoms_j[0]).is_empty() {
+                        continue;
+                    }
+                } else if !self.index.any_pair(ki.concept, kj.concept) {
                     continue;
                 }
                 self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, &mut rules);
                 for &r in &rules {
-                    let items = if id_i < id_j {
-                        vec![id_i, id_j]
-                    } else {
-                        vec![id_j, id_i]
-                    };
-                    let f = self.rule_finding(FindingKind::Interaction, r, items);
+                    let f = self.rule_finding(FindingKind::Interaction, r, Items::two(id_i, id_j));
                     self.findings.push(f);
                 }
             }
@@ -521,7 +534,7 @@ impl<'a> Checker<'a> {
     /// Accumulation and duplication rules count distinct member substances (two strengths of
     /// one drug are not two drugs; that is the same-ingredient check), from at least two items.
     fn groups(&mut self) {
-        let mut members: Vec<(RuleId, ConceptId, &'a str)> = Vec::new();
+        let mut members: Vec<(RuleId, ConceptId, &'a str, Rank)> = Vec::new();
         for k in self.distinct() {
             for a in self.atoms(k.concept) {
                 for &r in self.index.unary(a) {
@@ -530,13 +543,16 @@ impl<'a> Checker<'a> {
                         RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
                     ) && self.applies(r)
                     {
-                        members.push((r, a, k.id));
+                        members.push((r, a, k.id, k.rank));
                     }
                 }
             }
         }
-        members.sort_unstable();
-        members.dedup();
+        if members.is_empty() {
+            return;
+        }
+        members.sort_unstable_by_key(|m| (m.0, m.1, m.2.as_ptr() as usize, m.2.len()));
+        members.dedup_by_key(|m| (m.0, m.1, m.2.as_ptr() as usize, m.2.len()));
         for group in members.chunk_by(|a, b| a.0 == b.0) {
             let rule = group[0].0;
             let (kind, needed) = match self.model.rule(rule).kind {
@@ -546,11 +562,14 @@ impl<'a> Checker<'a> {
                 _ => (FindingKind::DuplicateTherapy, 2),
             };
             let substances = group.chunk_by(|a, b| a.1 == b.1).count();
-            let mut items: Vec<&'a str> = group.iter().map(|g| g.2).collect();
-            items.sort_unstable();
-            items.dedup();
-            if substances >= needed && items.len() >= 2 {
-                let f = self.rule_finding(kind, rule, items);
+            if substances < needed {
+                continue;
+            }
+            let mut items: Vec<(&'a str, Rank)> = group.iter().map(|g| (g.2, g.3)).collect();
+            items.sort_unstable_by(|a, b| crate::index::cmp_ids(a.0, a.1, b.0, b.1));
+            items.dedup_by(|a, b| a.0 == b.0);
+            if items.len() >= 2 {
+                let f = self.rule_finding(kind, rule, Items::collect(items));
                 self.findings.push(f);
             }
         }
@@ -567,13 +586,18 @@ impl<'a> Checker<'a> {
             if item.repeat_of.is_some() {
                 continue;
             }
-            let (x, id) = (item.concept, item.id);
+            let (x, id) = (item.concept, (item.id, item.rank));
             for ci in 0..self.conditions.len() {
                 let c = self.conditions[ci];
+                if !self.index.any_pair(x, c) {
+                    continue;
+                }
                 self.pair_rules_any_route((k, x), (None, c, None), repeats, &mut rules);
                 for &r in &rules {
-                    let mut f = self.rule_finding(FindingKind::Condition, r, vec![id]);
-                    f.condition = Some(self.concept_id(c));
+                    let (cid, crank) = self.named(c);
+                    let f = self
+                        .rule_finding(FindingKind::Condition, r, Items::one(id.0, id.1))
+                        .with_condition(cid, crank);
                     self.findings.push(f);
                 }
             }
@@ -584,30 +608,26 @@ impl<'a> Checker<'a> {
         if allergies.is_empty() {
             return;
         }
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
-        for k in &distinct {
+        for i in 0..self.known.len() {
+            let k = &self.known[i];
+            if k.repeat_of.is_some() {
+                continue;
+            }
+            let (concept, item) = (k.concept, (k.id, k.rank));
             for &allergy in allergies {
-                let allergy_id = self.concept_id(allergy);
-                if self.atoms(k.concept).any(|a| self.index.is_a(a, allergy)) {
-                    let mut f = Finding::new(
-                        FindingKind::Allergy,
-                        Severity::Contraindicated,
-                        vec![k.id],
-                        builtin::DOCUMENTED_ALLERGY,
-                        Cow::Owned(format!(
-                            "`{}` is or contains `{allergy_id}`, a documented allergy",
-                            k.id
-                        )),
-                    );
-                    f.management = Cow::Borrowed(
-                        "Do not give unless the allergy record is confirmed wrong; choose an alternative outside the allergen's class.",
-                    );
-                    f.allergy = Some(allergy_id);
-                    self.findings.push(f);
+                let (allergy_id, allergy_rank) = self.named(allergy);
+                if self.atoms(concept).any(|a| self.index.is_a(a, allergy)) {
+                    let rule = builtin::DOCUMENTED_ALLERGY;
+                    self.findings.push(Finding::documented_allergy(
+                        rule,
+                        self.ids.rank(rule),
+                        item,
+                        (allergy_id, allergy_rank),
+                    ));
                     continue;
                 }
                 let mut fired: Vec<RuleId> = Vec::new();
-                for a in self.atoms(k.concept) {
+                for a in self.atoms(concept) {
                     for &r in self.index.unary(a) {
                         if let RuleKind::CrossSensitivity { allergen, .. } = self.model.rule(r).kind
                         {
@@ -621,8 +641,9 @@ impl<'a> Checker<'a> {
                     }
                 }
                 for r in fired {
-                    let mut f = self.rule_finding(FindingKind::Allergy, r, vec![k.id]);
-                    f.allergy = Some(allergy_id);
+                    let f = self
+                        .rule_finding(FindingKind::Allergy, r, Items::one(item.0, item.1))
+                        .with_allergy(allergy_id, allergy_rank);
                     self.findings.push(f);
                 }
             }
@@ -633,10 +654,14 @@ impl<'a> Checker<'a> {
         if regimen.patient.phenotypes.is_empty() {
             return;
         }
-        let distinct: Vec<Known<'a>> = self.distinct().cloned().collect();
-        for k in &distinct {
+        for i in 0..self.known.len() {
+            let k = &self.known[i];
+            if k.repeat_of.is_some() {
+                continue;
+            }
+            let (concept, item) = (k.concept, (k.id, k.rank));
             let mut fired: Vec<RuleId> = Vec::new();
-            for a in self.atoms(k.concept) {
+            for a in self.atoms(concept) {
                 for &r in self.index.unary(a) {
                     if let RuleKind::Pharmacogenomic {
                         gene, phenotypes, ..
@@ -653,7 +678,8 @@ impl<'a> Checker<'a> {
                 }
             }
             for r in fired {
-                let f = self.rule_finding(FindingKind::Pharmacogenomic, r, vec![k.id]);
+                let items = Items::one(item.0, item.1);
+                let f = self.rule_finding(FindingKind::Pharmacogenomic, r, items);
                 self.findings.push(f);
             }
         }

@@ -15,7 +15,7 @@
 //! let options = MapOptions { as_of: "2024-06-01".parse::<Date>()? };
 //! let mapped = fhir::map_bundle(kb, bundle, &options)?;
 //! let report = mapped.check(kb)?;
-//! assert!(report.findings.iter().any(|f| f.items == ["ibuprofen", "warfarin"]));
+//! assert!(report.findings.iter().any(|f| f.items() == ["ibuprofen", "warfarin"]));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -33,8 +33,6 @@ mod map;
 mod model;
 mod patient;
 mod read;
-
-use std::borrow::Cow;
 
 use crate::check::CheckError;
 use crate::kb::KnowledgeBase;
@@ -170,11 +168,7 @@ impl Mapped {
                 Some(id) => id,
                 None => n.subject.as_str(),
             };
-            skipped.push(Skipped {
-                item,
-                checks: n.checks.clone(),
-                reason: Cow::Borrowed(&n.reason),
-            });
+            skipped.push(Skipped::new(item, &n.checks[..], n.reason.as_str()));
         }
         Ok(Report::new(
             model,

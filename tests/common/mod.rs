@@ -131,8 +131,8 @@ pub fn fired(report: &Report) -> Vec<(String, Vec<String>)> {
         .iter()
         .map(|f| {
             (
-                f.rule.to_string(),
-                f.items.iter().map(|s| s.to_string()).collect(),
+                f.rule().to_string(),
+                f.items().iter().map(|s| s.to_string()).collect(),
             )
         })
         .collect()

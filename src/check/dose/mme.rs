@@ -9,9 +9,10 @@ use std::borrow::Cow;
 
 use super::{Dosed, Out, Quantity};
 use crate::check::Known;
-use crate::index::Index;
+use crate::index::{Index, Rank};
 use crate::model::{Model, OpioidConversion};
-use crate::report::{Contribution, DoseDetail, Finding, Measure, NotCounted};
+use crate::report::words::{DoseFinding, DoseWords};
+use crate::report::{Contribution, DoseDetail, Finding, Items, Measure, NotCounted, Origin};
 use crate::units::{Ratio, Unit};
 use crate::vocab::{FindingKind, Route, Severity};
 
@@ -97,7 +98,7 @@ pub(crate) fn check<'a>(
     let mut total = Ratio::ZERO;
     let mut contributions: Vec<Contribution<'a>> = Vec::new();
     let mut not_counted: Vec<NotCounted<'a>> = Vec::new();
-    let mut items: Vec<&'a str> = Vec::new();
+    let mut items: Vec<(&'a str, Rank)> = Vec::new();
     let mut notes: Vec<Cow<'a, str>> = Vec::new();
     let mut any_dosed = false;
     for k in known {
@@ -105,7 +106,7 @@ pub(crate) fn check<'a>(
             if !index.is_opioid(s) {
                 continue;
             }
-            items.push(k.id);
+            items.push((k.id, k.rank));
             any_dosed |= k.item.dose.is_some();
             let d = dosed
                 .iter()
@@ -133,8 +134,6 @@ pub(crate) fn check<'a>(
     if items.is_empty() {
         return;
     }
-    items.sort_unstable();
-    items.dedup();
     contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
     not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
     notes.sort_unstable();
@@ -144,86 +143,67 @@ pub(crate) fn check<'a>(
         value: total,
         unit: UNIT,
     };
-    let missing: Vec<&str> = {
-        let mut m: Vec<&str> = not_counted.iter().map(|n| n.item).collect();
-        m.dedup();
-        m
-    };
     let threshold = model
         .mme_thresholds
         .iter()
+        .enumerate()
         .rev()
-        .find(|t| total >= t.mme_per_day);
-    let mut f = match threshold {
-        Some(t) => {
-            let summary = if incomplete {
-                format!(
-                    "Opioids total at least {value} (incomplete: {} not counted), at or over {} MME/day: {}",
-                    missing.join(", "),
-                    t.mme_per_day,
-                    t.summary
-                )
-            } else {
-                format!(
-                    "Opioids total {value}, at or over {} MME/day: {}",
-                    t.mme_per_day, t.summary
-                )
-            };
-            let mut f = Finding::new(
-                FindingKind::OpioidMme,
-                t.severity,
-                items,
-                &t.id,
-                Cow::Owned(summary),
-            );
-            f.management = Cow::Borrowed(&t.management);
-            f.monitoring = Cow::Borrowed(&t.monitoring);
-            f.sources = Cow::Borrowed(&t.sources);
-            f.evidence = Some(t.evidence);
-            f.dose = Some(DoseDetail {
+        .find(|(_, t)| total >= t.mme_per_day);
+    let items = Items::collect(items);
+    let finding = match threshold {
+        Some((place, t)) => {
+            let detail = DoseDetail {
                 limit: "mme",
+                value: Some(value),
                 max: Some(Measure {
                     value: t.mme_per_day,
                     unit: UNIT,
                 }),
+                contributions,
+                not_counted,
                 ..DoseDetail::default()
-            });
-            f
+            };
+            Finding::of_dose(
+                FindingKind::OpioidMme,
+                t.severity,
+                Origin::MmeThreshold(t),
+                index.threshold_rank(model, place),
+                items,
+                DoseFinding {
+                    detail,
+                    words: DoseWords::MmeThreshold {
+                        threshold: t,
+                        notes,
+                    },
+                },
+            )
         }
         // With no opioid dose at all there is no total to qualify; `skipped` says why.
         None if incomplete && any_dosed => {
-            let summary = format!(
-                "The opioid MME total is incomplete: {value} counted, but {} could not be counted, so the total may be at or over a threshold",
-                missing.join(", ")
-            );
-            let mut f = Finding::new(
+            let detail = DoseDetail {
+                limit: "mme",
+                value: Some(value),
+                contributions,
+                not_counted,
+                ..DoseDetail::default()
+            };
+            let sources = model
+                .mme_thresholds
+                .first()
+                .map_or(&[][..], |t| &t.sources[..]);
+            Finding::of_dose(
                 FindingKind::OpioidMme,
                 Severity::Info,
+                Origin::Builtin(MME_INCOMPLETE),
+                out.ids.rank(MME_INCOMPLETE),
                 items,
-                MME_INCOMPLETE,
-                Cow::Owned(summary),
-            );
-            f.management = Cow::Borrowed(
-                "Work out the MME of the items not counted by other means before relying on the MME thresholds.",
-            );
-            if let Some(t) = model.mme_thresholds.first() {
-                f.sources = Cow::Borrowed(&t.sources);
-            }
-            f.dose = Some(DoseDetail {
-                limit: "mme",
-                ..DoseDetail::default()
-            });
-            f
+                DoseFinding {
+                    detail,
+                    words: DoseWords::MmeIncomplete { sources, notes },
+                },
+            )
         }
         None => return,
     };
-    if let Some(d) = &mut f.dose {
-        d.value = Some(value);
-        d.contributions = contributions;
-        d.not_counted = not_counted;
-    }
-    if !notes.is_empty() {
-        f.uncertainty = Some(Cow::Owned(notes.join(" ")));
-    }
-    out.findings.push(f);
+    out.findings.push(finding);
 }

@@ -9,21 +9,24 @@
 //! - [`mme`] sums morphine milligram equivalents over every opioid item.
 //!
 //! All arithmetic is exact ([`Ratio`]); a dose exactly at a limit is within it. Whatever cannot be
-//! checked is listed in the report's `skipped`, never passed over in silence.
+//! checked is listed in the report's `skipped`, never passed over in silence. Nothing is written
+//! or allocated for an item whose dose is within its limits: a finding or a skipped check keeps
+//! what its words are made of ([`crate::report::words`]), and the words are written with the
+//! report.
 
+mod cumulative;
 mod limits;
 mod mme;
 mod patient;
 mod route;
 
-use std::borrow::Cow;
-
-use super::Known;
-use crate::index::Index;
+use super::{Ids, Known};
+use crate::index::{Index, Rank, cmp_ids};
 use crate::model::{ConceptId, Detail, Model};
 use crate::regimen::Regimen;
+use crate::report::words::SkipReason;
 use crate::report::{Finding, Skipped};
-use crate::units::{Dimension, Ratio, Unit};
+use crate::units::{Amount, Dimension, Ratio, Unit};
 use crate::vocab::Route;
 
 pub use patient::crcl_cockcroft_gault;
@@ -48,6 +51,44 @@ pub(crate) mod checks {
     pub const MME: &str = "opioid-mme";
     /// Canonical order of the names above, for merging.
     pub const ORDER: [&str; 6] = [DOSE_LIMIT, SINGLE, DAILY, DAYS, CUMULATIVE, MME];
+
+    /// Every subset of [`ORDER`], in order, end to end, and where each one is: the list of
+    /// checks of a skipped entry is one of these, never allocated.
+    const SUBSETS: ([&str; 192], [(u8, u8); 64]) = {
+        let mut flat = [""; 192];
+        let mut spans = [(0u8, 0u8); 64];
+        let mut at = 0;
+        let mut mask = 0;
+        while mask < 64 {
+            let start = at;
+            let mut k = 0;
+            while k < 6 {
+                if mask & (1 << k) != 0 {
+                    flat[at] = ORDER[k];
+                    at += 1;
+                }
+                k += 1;
+            }
+            spans[mask] = (start as u8, (at - start) as u8);
+            mask += 1;
+        }
+        (flat, spans)
+    };
+    static FLAT: [&str; 192] = SUBSETS.0;
+
+    /// The checks whose bits (places in [`ORDER`]) are set, in order.
+    pub(crate) fn subset(mask: u8) -> &'static [&'static str] {
+        let (start, len) = SUBSETS.1[mask as usize & 63];
+        &FLAT[start as usize..start as usize + len as usize]
+    }
+
+    /// The bit of a check name.
+    pub(crate) fn bit(name: &str) -> u8 {
+        match ORDER.iter().position(|o| *o == name) {
+            Some(k) => 1 << k,
+            None => 0,
+        }
+    }
 }
 
 /// Whether an amount is a mass (in mcg) or a rate (in mcg/h).
@@ -74,6 +115,8 @@ impl Quantity {
 pub(crate) struct Dosed<'a> {
     /// The item's canonical id.
     pub item: &'a str,
+    /// The rank of that id.
+    pub rank: Rank,
     /// The item's position in the regimen.
     pub input: usize,
     /// The ingredient.
@@ -93,41 +136,56 @@ pub(crate) struct Dosed<'a> {
 /// A dose check that could not be made, before merging per item.
 pub(crate) struct Skip<'a> {
     item: &'a str,
-    check: &'static str,
-    reason: String,
+    rank: Rank,
+    check: u8,
+    reason: SkipReason<'a>,
 }
 
 /// Collects findings and skipped checks for the dose stage.
 pub(crate) struct Out<'a, 'f> {
     findings: &'f mut Vec<Finding<'a>>,
     skips: Vec<Skip<'a>>,
+    ids: Ids<'a>,
 }
 
 impl<'a> Out<'a, '_> {
-    fn skip(&mut self, item: &'a str, check: &'static str, reason: impl Into<String>) {
+    fn skip(&mut self, item: (&'a str, Rank), check: &'static str, reason: SkipReason<'a>) {
+        if self.skips.capacity() == 0 {
+            self.skips.reserve(16);
+        }
         self.skips.push(Skip {
-            item,
-            check,
-            reason: reason.into(),
+            item: item.0,
+            rank: item.1,
+            check: checks::bit(check),
+            reason,
         });
     }
 
-    /// One `skipped` entry per item: its checks in canonical order and its reasons joined.
+    /// One `skipped` entry per item: its checks in canonical order and its reasons, sorted,
+    /// without repeats, joined (written only when an item has two different ones).
     fn merged(mut self) -> Vec<Skipped<'a>> {
+        if self.skips.is_empty() {
+            return Vec::new();
+        }
         self.skips
-            .sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
+            .sort_by(|a, b| cmp_ids(a.item, a.rank, b.item, b.rank));
         let mut out: Vec<Skipped<'a>> = Vec::new();
         for group in self.skips.chunk_by(|a, b| a.item == b.item) {
-            let mut checks: Vec<&'static str> = group.iter().map(|s| s.check).collect();
-            checks.sort_by_key(|c| checks::ORDER.iter().position(|o| o == c));
-            checks.dedup();
-            let mut reasons: Vec<&str> = group.iter().map(|s| s.reason.as_str()).collect();
-            reasons.dedup();
-            out.push(Skipped {
-                item: group[0].item,
-                checks,
-                reason: Cow::Owned(reasons.join("; ")),
-            });
+            let mask = group.iter().fold(0, |m, s| m | s.check);
+            let first = &group[0];
+            let reason = if group.iter().all(|s| s.reason.same_as(&first.reason)) {
+                first.reason.clone()
+            } else {
+                let mut reasons: Vec<String> = group.iter().map(|s| s.reason.to_string()).collect();
+                reasons.sort_unstable();
+                reasons.dedup();
+                SkipReason::Text(reasons.join("; "))
+            };
+            out.push(Skipped::dose(
+                (first.item, first.rank),
+                checks::subset(mask),
+                reason,
+            ));
         }
         out
     }
@@ -137,6 +195,7 @@ impl<'a> Out<'a, '_> {
 pub(crate) fn check<'a>(
     model: &'a Model,
     index: &'a Index,
+    ids: Ids<'a>,
     regimen: &'a Regimen,
     known: &[Known<'a>],
     conditions: &[ConceptId],
@@ -146,6 +205,7 @@ pub(crate) fn check<'a>(
     let mut out = Out {
         findings,
         skips: Vec::new(),
+        ids,
     };
     let dosed = expand(model, index, &patient, known, &mut out);
     let limits = limits::Limits {
@@ -165,16 +225,16 @@ pub(crate) fn check<'a>(
 fn ingredients(
     model: &Model,
     concept: ConceptId,
-) -> Vec<(ConceptId, Option<crate::units::Amount>)> {
-    match &model.concept(concept).detail {
-        Detail::Product(p) => p
-            .ingredients
-            .iter()
-            .map(|i| (i.substance, Some(i.strength)))
-            .collect(),
-        Detail::Substance(_) => vec![(concept, None)],
-        _ => Vec::new(),
-    }
+) -> impl Iterator<Item = (ConceptId, Option<Amount>)> + Clone + '_ {
+    let (own, parts): (Option<ConceptId>, &[crate::model::Ingredient]) =
+        match &model.concept(concept).detail {
+            Detail::Product(p) => (None, &p.ingredients),
+            Detail::Substance(_) => (Some(concept), &[]),
+            _ => (None, &[]),
+        };
+    own.map(|c| (c, None))
+        .into_iter()
+        .chain(parts.iter().map(|i| (i.substance, Some(i.strength))))
 }
 
 /// True when a dose of this substance can be checked at all (it has a limit or counts for MME).
@@ -191,17 +251,17 @@ fn expand<'a>(
     known: &[Known<'a>],
     out: &mut Out<'a, '_>,
 ) -> Vec<Dosed<'a>> {
+    let too_large = || SkipReason::Fixed("the dose is too large to compute");
     let mut dosed = Vec::new();
     for k in known {
+        let item = (k.id, k.rank);
         let parts = ingredients(model, k.concept);
-        if parts.is_empty() {
-            continue;
-        }
         let Some(dose) = k.item.dose else {
-            if parts.iter().any(|(s, _)| dose_relevant(index, *s)) {
+            if parts.clone().any(|(s, _)| dose_relevant(index, s)) {
+                let opioid = parts.clone().any(|(s, _)| index.is_opioid(s));
                 for check in [checks::DOSE_LIMIT, checks::CUMULATIVE, checks::MME] {
-                    if check != checks::MME || parts.iter().any(|(s, _)| index.is_opioid(*s)) {
-                        out.skip(k.id, check, "no dose given");
+                    if check != checks::MME || opioid {
+                        out.skip(item, check, SkipReason::Fixed("no dose given"));
                     }
                 }
             }
@@ -209,47 +269,39 @@ fn expand<'a>(
         };
         for (substance, strength) in parts {
             // The amount of this ingredient in one dose, in mcg or mcg/h.
-            let amount: Result<(Quantity, Ratio), String> = match (dose.unit.dimension(), strength)
-            {
-                (Dimension::DosageUnit, Some(s)) => {
-                    match (
-                        Quantity::of(s.unit),
-                        s.in_base().and_then(|b| b.checked_mul(dose.value)),
-                    ) {
-                        (Some(q), Some(v)) => Ok((q, v)),
-                        _ => Err("the dose is too large to compute".into()),
+            let amount: Result<(Quantity, Ratio), SkipReason<'a>> =
+                match (dose.unit.dimension(), strength) {
+                    (Dimension::DosageUnit, Some(s)) => {
+                        match (
+                            Quantity::of(s.unit),
+                            s.in_base().and_then(|b| b.checked_mul(dose.value)),
+                        ) {
+                            (Some(q), Some(v)) => Ok((q, v)),
+                            _ => Err(too_large()),
+                        }
                     }
-                }
-                (Dimension::MassPerKg, _) => match patient.weight() {
-                    Some(w) => dose
-                        .in_base()
-                        .and_then(|b| b.checked_mul(w))
-                        .map(|v| (Quantity::Mass, v))
-                        .ok_or_else(|| "the dose is too large to compute".into()),
-                    None => Err(format!(
-                        "the dose is in {} and the patient's weight_kg is not given",
-                        dose.unit
-                    )),
-                },
-                (Dimension::Mass | Dimension::Rate, _) => match Quantity::of(dose.unit) {
-                    Some(q) => dose
-                        .in_base()
-                        .map(|v| (q, v))
-                        .ok_or_else(|| "the dose is too large to compute".into()),
-                    None => Err("the dose unit has no amount".into()),
-                },
-                // A dosage unit of a substance is refused earlier, by `item_route`.
-                (Dimension::DosageUnit, None) => {
-                    Err(format!("{} needs a product with a strength", dose.unit))
-                }
-            };
+                    (Dimension::MassPerKg, _) => match patient.weight() {
+                        Some(w) => dose
+                            .in_base()
+                            .and_then(|b| b.checked_mul(w))
+                            .map(|v| (Quantity::Mass, v))
+                            .ok_or_else(too_large),
+                        None => Err(SkipReason::NoWeight(dose.unit)),
+                    },
+                    (Dimension::Mass | Dimension::Rate, _) => match Quantity::of(dose.unit) {
+                        Some(q) => dose.in_base().map(|v| (q, v)).ok_or_else(too_large),
+                        None => Err(SkipReason::Fixed("the dose unit has no amount")),
+                    },
+                    // A dosage unit of a substance is refused earlier, by `item_route`.
+                    (Dimension::DosageUnit, None) => Err(SkipReason::NeedsProduct(dose.unit)),
+                };
             let (quantity, single) = match amount {
                 Ok(a) => a,
                 Err(reason) => {
                     if dose_relevant(index, substance) {
                         for check in [checks::DOSE_LIMIT, checks::CUMULATIVE, checks::MME] {
                             if check != checks::MME || index.is_opioid(substance) {
-                                out.skip(k.id, check, reason.clone());
+                                out.skip(item, check, reason.clone());
                             }
                         }
                     }
@@ -262,6 +314,7 @@ fn expand<'a>(
             };
             dosed.push(Dosed {
                 item: k.id,
+                rank: k.rank,
                 input: k.input,
                 substance,
                 route: k.route,

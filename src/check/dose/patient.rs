@@ -4,6 +4,7 @@
 use crate::index::Index;
 use crate::model::{Band, ConceptId, Range};
 use crate::regimen::{Patient, Sex};
+use crate::report::words::{CrclMissing, Missing};
 use crate::units::Ratio;
 
 /// Creatinine clearance in mL/min by Cockcroft-Gault:
@@ -62,11 +63,6 @@ impl CrclMethod {
     }
 }
 
-/// The patient fields a band may need.
-pub(crate) const AGE: &str = "age_years";
-/// Weight.
-pub(crate) const WEIGHT: &str = "weight_kg";
-
 /// Whether a band covers the patient.
 pub(crate) enum Covers {
     /// It does.
@@ -74,14 +70,14 @@ pub(crate) enum Covers {
     /// It does not.
     No,
     /// It might: these patient fields are missing.
-    Unknown(Vec<String>),
+    Unknown(Missing),
 }
 
 /// The patient's dose-relevant context.
 pub(crate) struct Context<'p> {
     patient: &'p Patient,
     conditions: &'p [ConceptId],
-    crcl: Result<(Ratio, CrclMethod), String>,
+    crcl: Result<(Ratio, CrclMethod), CrclMissing>,
 }
 
 impl<'p> Context<'p> {
@@ -98,27 +94,24 @@ impl<'p> Context<'p> {
         }
     }
 
-    fn estimate(p: &Patient) -> Result<(Ratio, CrclMethod), String> {
-        let missing: Vec<&str> = [
-            (p.age_years.is_none(), "age_years"),
-            (p.weight_kg.is_none(), "weight_kg"),
-            (p.sex.is_none(), "sex"),
-            (p.serum_creatinine_mg_dl.is_none(), "serum_creatinine_mg_dl"),
-        ]
-        .iter()
-        .filter(|m| m.0)
-        .map(|m| m.1)
-        .collect();
+    fn estimate(p: &Patient) -> Result<(Ratio, CrclMethod), CrclMissing> {
         match (p.age_years, p.weight_kg, p.sex, p.serum_creatinine_mg_dl) {
             (Some(a), Some(w), Some(s), Some(c)) => crcl_cockcroft_gault(a, w, s, c)
                 .map(|v| (v, CrclMethod::CockcroftGault))
-                .ok_or_else(|| {
-                    "crcl_ml_min (Cockcroft-Gault does not apply at this age)".to_string()
-                }),
-            _ => Err(format!(
-                "crcl_ml_min, or age_years, weight_kg, sex and serum_creatinine_mg_dl (missing: {})",
-                missing.join(", ")
-            )),
+                .ok_or(CrclMissing::NotApplicable),
+            _ => {
+                let missing = [
+                    p.age_years.is_none(),
+                    p.weight_kg.is_none(),
+                    p.sex.is_none(),
+                    p.serum_creatinine_mg_dl.is_none(),
+                ];
+                let bits = missing
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |b, (k, m)| b | (u8::from(*m) << k));
+                Err(CrclMissing::Fields(bits))
+            }
         }
     }
 
@@ -129,7 +122,7 @@ impl<'p> Context<'p> {
 
     /// The creatinine clearance and how it was found, when known.
     pub(crate) fn crcl(&self) -> Option<(Ratio, CrclMethod)> {
-        self.crcl.as_ref().ok().copied()
+        self.crcl.ok()
     }
 
     /// Whether the band covers the patient, and if that is unknown, which fields are missing.
@@ -142,28 +135,21 @@ impl<'p> Context<'p> {
         if !has_conditions {
             return Covers::No;
         }
-        let mut missing = Vec::new();
-        let tests: [(&Option<Range>, Result<Ratio, String>); 3] = [
-            (
-                &w.age_years,
-                self.patient.age_years.ok_or_else(|| AGE.to_string()),
-            ),
-            (
-                &w.weight_kg,
-                self.patient.weight_kg.ok_or_else(|| WEIGHT.to_string()),
-            ),
-            (&w.crcl_ml_min, self.crcl.clone().map(|c| c.0)),
-        ];
-        for (range, value) in tests {
-            match (range, value) {
-                (None, _) => {}
-                (Some(r), Ok(v)) => {
-                    if !r.contains(v) {
-                        return Covers::No;
-                    }
-                }
-                (Some(_), Err(what)) => missing.push(what),
-            }
+        let mut missing = Missing::default();
+        let outside = |range: &Option<Range>, value: Option<Ratio>| match (range, value) {
+            (Some(r), Some(v)) => !r.contains(v),
+            _ => false,
+        };
+        if outside(&w.age_years, self.patient.age_years)
+            || outside(&w.weight_kg, self.patient.weight_kg)
+            || outside(&w.crcl_ml_min, self.crcl().map(|c| c.0))
+        {
+            return Covers::No;
+        }
+        missing.age = w.age_years.is_some() && self.patient.age_years.is_none();
+        missing.weight = w.weight_kg.is_some() && self.patient.weight_kg.is_none();
+        if w.crcl_ml_min.is_some() {
+            missing.crcl = self.crcl.err();
         }
         if missing.is_empty() {
             Covers::Yes

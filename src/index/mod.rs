@@ -5,11 +5,17 @@
 //! two concrete concepts (substances, products, therapies, conditions) is one hash probe on the
 //! pair, whatever classes the rules were written on.
 
+mod pairs;
+mod ranks;
+
 use rustc_hash::FxHashMap;
 
 use crate::graph::ConceptGraph;
 use crate::model::{ConceptId, ConceptKind, Detail, Model, Range, RuleId, RuleKind, name_key};
 use crate::vocab::Route;
+
+use pairs::PairTable;
+pub use ranks::{Rank, cmp_ids, cmp_ranked};
 
 /// A rule found for a pair of concepts, and which concept matched which endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,9 +60,29 @@ pub struct Index {
     hits: Vec<Hit>,
     unary: Vec<Box<[RuleId]>>,
     derived: Vec<(ConceptId, Range)>,
-    limits: FxHashMap<ConceptId, Box<[u32]>>,
+    /// Each concept's dose limits, as ranges of `limit_list`.
+    limit_ranges: Vec<(u32, u32)>,
+    limit_list: Vec<u32>,
     conversions: FxHashMap<(ConceptId, Route), u32>,
-    opioids: FxHashMap<ConceptId, ()>,
+    opioids: Vec<bool>,
+    /// Rank of each concept's id among the concept ids.
+    concept_ranks: Box<[Rank]>,
+    /// Ranks of the ids findings carry: rules, then dose limits, then MME thresholds.
+    rule_ranks: ranks::Ranked,
+    /// Ranks of the checker's own rule ids among those, computed on first use.
+    builtin_ranks: std::sync::OnceLock<Box<[Rank]>>,
+}
+
+/// The id of entry `i` of the rules, dose limits and MME thresholds taken end to end.
+fn rule_like_id(model: &Model, i: usize) -> &str {
+    let (rules, limits) = (model.rules.len(), model.dose_limits.len());
+    if i < rules {
+        &model.rules[i].id
+    } else if i < rules + limits {
+        &model.dose_limits[i - rules].id
+    } else {
+        &model.mme_thresholds[i - rules - limits].id
+    }
 }
 
 /// The class whose substance members are counted toward opioid MME.
@@ -64,111 +90,6 @@ pub const OPIOID_CLASS: &str = "opioid";
 
 /// Most rules fit in the 30 bits a [`Hit`] keeps for the rule.
 pub const MAX_RULES: usize = RULE_MASK as usize;
-
-/// The pairs of concrete concepts that have interaction rules: an open-addressing table of
-/// 64-byte buckets (one cache line), each with four `(low, high, first hit)` slots and a byte
-/// of hash per slot, filled to at most 70%. A pair hashes to a bucket and is in it unless the
-/// bucket overflowed; the four hash bytes are compared at once, so a pair without a rule, which
-/// is most pairs, costs one hash, one cache line and a few instructions.
-#[derive(Debug, Default)]
-struct PairTable {
-    buckets: Box<[Bucket]>,
-    len: usize,
-}
-
-const SLOTS: usize = 4;
-const LANES: u64 = 0x0101_0101;
-const HIGHS: u64 = 0x8080_8080;
-
-#[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Bucket {
-    /// One byte of hash per slot (never zero; zero is an empty slot) in the low four bytes, and
-    /// 1 in the fifth when a pair that hashed here was put in a later bucket.
-    meta: u64,
-    low: [u32; SLOTS],
-    high: [u32; SLOTS],
-    first: [u32; SLOTS],
-}
-
-impl PairTable {
-    fn with_pairs(pairs: usize) -> PairTable {
-        let buckets = (pairs * 10 / 7 / SLOTS + 1).max(2);
-        let empty = Bucket {
-            meta: 0,
-            low: [0; SLOTS],
-            high: [0; SLOTS],
-            first: [0; SLOTS],
-        };
-        PairTable {
-            buckets: vec![empty; buckets].into(),
-            len: 0,
-        }
-    }
-
-    /// The bucket `(low, high)` hashes to, and its byte of hash (1 to 255).
-    #[inline]
-    fn hash(&self, low: u32, high: u32) -> (usize, u64) {
-        let h = (((low as u64) << 32) | high as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let h = h ^ (h >> 29);
-        let bucket = ((h as u128 * self.buckets.len() as u128) >> 64) as usize;
-        (bucket, (h & 0xFF).max(1))
-    }
-
-    /// Adds a pair that is not in the table yet.
-    fn insert(&mut self, low: u32, high: u32, first: u32) {
-        let (mut i, tag) = self.hash(low, high);
-        loop {
-            let b = &mut self.buckets[i];
-            if let Some(k) = (0..SLOTS).find(|k| (b.meta >> (8 * k)) & 0xFF == 0) {
-                b.meta |= tag << (8 * k);
-                b.low[k] = low;
-                b.high[k] = high;
-                b.first[k] = first;
-                self.len += 1;
-                return;
-            }
-            b.meta |= 1 << 32;
-            i = if i + 1 == self.buckets.len() {
-                0
-            } else {
-                i + 1
-            };
-        }
-    }
-
-    /// Reads the bucket `(low, high)` hashes to, so that a lookup soon after finds it in cache.
-    #[inline]
-    fn touch(&self, low: u32, high: u32) -> u64 {
-        self.buckets[self.hash(low, high).0].meta
-    }
-
-    #[inline]
-    fn get(&self, low: u32, high: u32) -> Option<u32> {
-        let (mut i, tag) = self.hash(low, high);
-        loop {
-            let b = &self.buckets[i];
-            // Bytes of `meta` equal to `tag` become zero; find zero bytes among the four.
-            let x = (b.meta & 0xFFFF_FFFF) ^ (tag * LANES);
-            let mut found = x.wrapping_sub(LANES) & !x & HIGHS;
-            while found != 0 {
-                let k = found.trailing_zeros() as usize / 8;
-                if b.low[k] == low && b.high[k] == high {
-                    return Some(b.first[k]);
-                }
-                found &= found - 1;
-            }
-            if b.meta >> 32 == 0 {
-                return None;
-            }
-            i = if i + 1 == self.buckets.len() {
-                0
-            } else {
-                i + 1
-            };
-        }
-    }
-}
 
 impl Index {
     /// Compiles the index.
@@ -280,15 +201,22 @@ impl Index {
                 _ => None,
             })
             .collect();
-        let mut limits: FxHashMap<ConceptId, Vec<u32>> = FxHashMap::default();
+        let mut limits: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (i, l) in model.dose_limits.iter().enumerate() {
-            limits.entry(l.substance).or_default().push(i as u32);
+            limits[l.substance.0 as usize].push(i as u32);
+        }
+        let mut limit_ranges = Vec::with_capacity(n);
+        let mut limit_list = Vec::with_capacity(model.dose_limits.len());
+        for l in limits {
+            let start = limit_list.len() as u32;
+            limit_list.extend(l);
+            limit_ranges.push((start, limit_list.len() as u32));
         }
         let mut conversions = FxHashMap::default();
-        let mut opioids = FxHashMap::default();
+        let mut opioids = vec![false; n];
         for (i, c) in model.opioid_conversions.iter().enumerate() {
             conversions.insert((c.substance, c.route), i as u32);
-            opioids.insert(c.substance, ());
+            opioids[c.substance.0 as usize] = true;
         }
         // Members of the class `opioid` count toward MME too, so that an opioid missing from
         // the conversion table makes the total incomplete instead of silently lower.
@@ -298,7 +226,7 @@ impl Index {
         {
             for &m in graph.members(*class) {
                 if kinds[m.0 as usize] == ConceptKind::Substance {
-                    opioids.insert(m, ());
+                    opioids[m.0 as usize] = true;
                 }
             }
         }
@@ -312,6 +240,11 @@ impl Index {
             }
             atom_ranges.push((start, atoms.len() as u32));
         }
+        let concept_ranks = ranks::Ranked::new(n, |i| &model.concepts[i].id).ranks;
+        let rule_ranks = ranks::Ranked::new(
+            model.rules.len() + model.dose_limits.len() + model.mme_thresholds.len(),
+            |i| rule_like_id(model, i),
+        );
         Index {
             names,
             atom_ranges,
@@ -324,9 +257,13 @@ impl Index {
             hits,
             unary: unary.into_iter().map(Into::into).collect(),
             derived,
-            limits: limits.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            limit_ranges,
+            limit_list,
             conversions,
             opioids,
+            concept_ranks,
+            rule_ranks,
+            builtin_ranks: Default::default(),
         }
     }
 
@@ -334,7 +271,11 @@ impl Index {
     /// `rxnorm:CODE`.
     pub fn resolve(&self, name: &str) -> Option<ConceptId> {
         let bytes = name.as_bytes();
-        // Already a key (an id, as most machine-written regimens give): look it up as it is.
+        // Already a key (an id, as most machine-written regimens give): found as it is. Every
+        // key is its own normal form, so a name equal to one needs no normalizing.
+        if let Some(c) = self.names.get(bytes) {
+            return Some(*c);
+        }
         let canonical = !bytes.is_empty()
             && bytes[0] != b'-'
             && bytes[bytes.len() - 1] != b'-'
@@ -343,7 +284,7 @@ impl Index {
                 .iter()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
         if canonical {
-            return self.names.get(bytes).copied();
+            return None;
         }
         let mut buf = [0u8; 128];
         if name.len() <= buf.len() && name.is_ascii() {
@@ -422,6 +363,22 @@ impl Index {
         self.pairs.touch(lo.0, hi.0)
     }
 
+    /// True when the pair table is too large to stay in cache between checks, so that loading
+    /// a regimen's pairs ahead ([`Index::touch_pair`]) pays.
+    pub fn pairs_are_large(&self) -> bool {
+        self.pairs.bytes() > 1 << 20
+    }
+
+    /// True when some pair of the atoms of `x` and of `y` has an interaction rule.
+    #[inline]
+    pub fn any_pair(&self, x: ConceptId, y: ConceptId) -> bool {
+        self.atoms(x).iter().any(|&a| {
+            self.atoms(y)
+                .iter()
+                .any(|&b| a != b && !self.pair(a, b).is_empty())
+        })
+    }
+
     /// Accumulation, duplication, pharmacogenomic and cross-sensitivity rules whose class or
     /// subject `c` belongs to.
     pub fn unary(&self, c: ConceptId) -> &[RuleId] {
@@ -434,8 +391,10 @@ impl Index {
     }
 
     /// Indexes into [`Model::dose_limits`] for a substance.
+    #[inline]
     pub fn dose_limits(&self, substance: ConceptId) -> &[u32] {
-        self.limits.get(&substance).map_or(&[], |v| v)
+        let (start, end) = self.limit_ranges[substance.0 as usize];
+        &self.limit_list[start as usize..end as usize]
     }
 
     /// Index into [`Model::opioid_conversions`] for a substance and route.
@@ -444,8 +403,44 @@ impl Index {
     }
 
     /// True when the substance has an MME entry for any route (it is an opioid for MME).
+    #[inline]
     pub fn is_opioid(&self, substance: ConceptId) -> bool {
-        self.opioids.contains_key(&substance)
+        self.opioids[substance.0 as usize]
+    }
+
+    /// The rank of a concept's id among the concept ids: comparing ranks compares the ids.
+    #[inline]
+    pub fn concept_rank(&self, c: ConceptId) -> Rank {
+        self.concept_ranks[c.0 as usize]
+    }
+
+    /// The rank of a rule's id among the ids of rules, dose limits and MME thresholds.
+    #[inline]
+    pub fn rule_rank(&self, r: RuleId) -> Rank {
+        self.rule_ranks.ranks[r.0 as usize]
+    }
+
+    /// The rank of dose limit `i` (an index into [`Model::dose_limits`]) among the same ids.
+    pub fn dose_limit_rank(&self, model: &Model, i: usize) -> Rank {
+        self.rule_ranks.ranks[model.rules.len() + i]
+    }
+
+    /// The rank of MME threshold `i` (an index into [`Model::mme_thresholds`]) among the same
+    /// ids.
+    pub fn threshold_rank(&self, model: &Model, i: usize) -> Rank {
+        self.rule_ranks.ranks[model.rules.len() + model.dose_limits.len() + i]
+    }
+
+    /// Ranks among the same ids of the ids of the checker's own rules, which are not in the
+    /// model: computed on the first call, so every call must pass the same list.
+    pub(crate) fn builtin_ranks(&self, model: &Model, ids: &[&str]) -> &[Rank] {
+        let ranks = self.builtin_ranks.get_or_init(|| {
+            ids.iter()
+                .map(|id| self.rule_ranks.rank_of(id, |i| rule_like_id(model, i)))
+                .collect()
+        });
+        debug_assert_eq!(ranks.len(), ids.len());
+        ranks
     }
 
     /// Number of concrete pairs with at least one rule.

@@ -1,0 +1,183 @@
+//! One ingredient in two or more items: its total across items against its daily limit
+//! (`cumulative-dose`), or the same-ingredient finding when within it or uncountable.
+
+use std::borrow::Cow;
+
+use super::limits::{Chosen, Kind, Limits, name, per_kg_measure, shown};
+use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, dose_relevant};
+use crate::check::Known;
+use crate::index::Rank;
+use crate::model::{ConceptId, DoseLimit};
+use crate::report::words::{DoseFinding, DoseWords, SkipReason};
+use crate::report::{Contribution, DoseDetail, Finding, Items, NotCounted, Origin};
+use crate::units::Ratio;
+use crate::vocab::{FindingKind, Severity};
+
+/// An item holding a substance: the substance, the item's position, id and rank.
+type Holder<'a> = (ConceptId, usize, &'a str, Rank);
+
+impl<'a> Limits<'a, '_> {
+    /// One ingredient in two or more items: its summed daily dose against the lowest daily
+    /// limit that applies to any of them.
+    pub(crate) fn cumulative(
+        &self,
+        known: &[Known<'a>],
+        dosed: &[Dosed<'a>],
+        out: &mut Out<'a, '_>,
+    ) {
+        // Every item holding each substance, with or without a dose.
+        let mut holders: Vec<Holder<'a>> = Vec::with_capacity(known.len() * 2);
+        for k in known {
+            for (s, _) in super::ingredients(self.model, k.concept) {
+                holders.push((s, k.input, k.id, k.rank));
+            }
+        }
+        if holders.len() < 2 {
+            return;
+        }
+        holders.sort_unstable_by_key(|h| (h.0, h.1));
+        holders.dedup_by_key(|h| (h.0, h.1));
+        for group in holders.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() >= 2 {
+                self.total(group, dosed, out);
+            }
+        }
+    }
+
+    fn total(&self, group: &[Holder<'a>], dosed: &[Dosed<'a>], out: &mut Out<'a, '_>) {
+        let substance = group[0].0;
+        let name = self.name(substance);
+        let items = Items::collect(group.iter().map(|g| (g.2, g.3)).collect());
+        let parts: Vec<Option<&Dosed<'a>>> = group
+            .iter()
+            .map(|&(_, input, _, _)| {
+                dosed
+                    .iter()
+                    .find(|d| d.input == input && d.substance == substance)
+            })
+            .collect();
+        // Sum masses, or rates when every counted part is a rate.
+        let quantity = if parts.iter().flatten().all(|d| d.quantity == Quantity::Rate)
+            && parts.iter().any(Option::is_some)
+        {
+            Quantity::Rate
+        } else {
+            Quantity::Mass
+        };
+        let mut total = Ratio::ZERO;
+        let mut contributions = Vec::new();
+        let mut not_counted = Vec::new();
+        let mut lowest: Option<(Chosen<'a>, (usize, &'a DoseLimit))> = None;
+        let mut unknown: Vec<((&'a str, Rank), SkipReason<'a>)> = Vec::new();
+        for (&(_, _, item, rank), part) in group.iter().zip(&parts) {
+            let reason = match part {
+                None => Some("no usable dose"),
+                Some(d) if d.quantity != quantity => Some("a rate and a mass cannot be added"),
+                Some(d) if d.daily.is_none() => Some("no daily dose (times_per_day is needed)"),
+                Some(_) => None,
+            };
+            if let Some(reason) = reason {
+                not_counted.push(NotCounted {
+                    item,
+                    reason: Cow::Borrowed(reason),
+                });
+                continue;
+            }
+            let d = part.expect("counted");
+            let daily = d.daily.expect("counted");
+            total = total.checked_add(daily).unwrap_or(total);
+            contributions.push(Contribution {
+                item,
+                amount: shown(Kind::Daily, quantity, daily),
+            });
+            let Ok(candidates) = self.candidates(substance, d.route) else {
+                continue;
+            };
+            for (place, limit) in candidates.iter() {
+                let applied = self.applied(limit, Kind::Daily, quantity);
+                if let Some(c) = applied.chosen {
+                    if lowest.is_none_or(|(l, _)| c.value < l.value) {
+                        lowest = Some((c, (place, limit)));
+                    }
+                }
+                for u in applied.unknown {
+                    let reason = SkipReason::TotalBand {
+                        band: u.band,
+                        limit,
+                        missing: u.missing,
+                        name,
+                    };
+                    unknown.push(((item, rank), reason));
+                }
+            }
+        }
+        contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
+        not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
+        let complete = not_counted.is_empty();
+        let n = group.len();
+        let value = shown(Kind::Daily, quantity, total);
+        if let Some((c, (place, limit))) = lowest {
+            if total > c.value {
+                let (crcl, crcl_method) = self.crcl_basis(&c);
+                let detail = DoseDetail {
+                    limit: name_of_daily(),
+                    value: Some(value),
+                    max: Some(shown(Kind::Daily, quantity, c.value)),
+                    band: Some(&c.band.name),
+                    route: Some(limit.route),
+                    per_kg: c.per_kg.map(|a| per_kg_measure(Kind::Daily, a)),
+                    crcl,
+                    crcl_method,
+                    contributions,
+                    not_counted,
+                };
+                let words = DoseWords::Cumulative {
+                    name,
+                    n,
+                    complete,
+                    band: c.band,
+                    weight: self.patient.weight(),
+                };
+                out.findings.push(Finding::of_dose(
+                    FindingKind::CumulativeDose,
+                    limit.severity,
+                    Origin::DoseLimit(limit),
+                    self.index.dose_limit_rank(self.model, place),
+                    items,
+                    DoseFinding { detail, words },
+                ));
+                return;
+            }
+        }
+        for (item, reason) in unknown {
+            out.skip(item, checks::CUMULATIVE, reason);
+        }
+        let severity = if !complete && dose_relevant(self.index, substance) {
+            Severity::Moderate
+        } else {
+            Severity::Info
+        };
+        let detail = DoseDetail {
+            limit: name_of_daily(),
+            value: Some(value),
+            max: lowest.map(|(c, _)| shown(Kind::Daily, quantity, c.value)),
+            band: lowest.map(|(c, _)| &*c.band.name),
+            contributions,
+            not_counted,
+            ..DoseDetail::default()
+        };
+        let words = DoseWords::SameIngredient { name, n, complete };
+        out.findings.push(Finding::of_dose(
+            FindingKind::DuplicateTherapy,
+            severity,
+            Origin::Builtin(SAME_INGREDIENT),
+            out.ids.rank(SAME_INGREDIENT),
+            items,
+            DoseFinding { detail, words },
+        ));
+    }
+}
+
+fn name_of_daily() -> &'static str {
+    name(Kind::Daily)
+}

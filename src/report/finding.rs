@@ -1,0 +1,572 @@
+//! One finding: what fired, on which items, and the words, written when they are read.
+//!
+//! A finding keeps references into the knowledge base (the rule, dose limit or threshold) and
+//! the ranks of its ids, so that building one costs a few stores and ordering findings compares
+//! numbers. Its texts are the rule's own, or written from their parts when asked for
+//! ([`Finding::summary`]) or serialized.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::index::{Rank, cmp_ids, cmp_ranked};
+use crate::model::{Citation, DoseLimit, MmeThreshold, MonitoringId, Rule};
+use crate::report::words::{self, DoseFinding, Unknown};
+use crate::vocab::{Evidence, FindingKind, Severity};
+
+use super::{DoseDetail, Overridden};
+
+/// What a finding comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// A rule of the knowledge base.
+    Rule(&'a Rule),
+    /// A dose limit.
+    DoseLimit(&'a DoseLimit),
+    /// An opioid MME threshold.
+    MmeThreshold(&'a MmeThreshold),
+    /// One of the checker's own checks; the id starts with `medcheck:`.
+    Builtin(&'static str),
+}
+
+impl<'a> Origin<'a> {
+    /// The id of the rule, limit, threshold or check.
+    pub fn id(self) -> &'a str {
+        match self {
+            Origin::Rule(r) => &r.id,
+            Origin::DoseLimit(l) => &l.id,
+            Origin::MmeThreshold(t) => &t.id,
+            Origin::Builtin(id) => id,
+        }
+    }
+}
+
+/// The items of a finding, sorted, with the ranks of their ids; two kept inline.
+#[derive(Clone, Debug)]
+pub(crate) enum Items<'a> {
+    /// At most two.
+    Few {
+        len: u8,
+        ids: [&'a str; 2],
+        ranks: [Rank; 2],
+    },
+    /// More.
+    Many {
+        ids: Box<[&'a str]>,
+        ranks: Box<[Rank]>,
+    },
+}
+
+impl<'a> Items<'a> {
+    /// One item.
+    pub(crate) fn one(id: &'a str, rank: Rank) -> Items<'a> {
+        Items::Few {
+            len: 1,
+            ids: [id, ""],
+            ranks: [rank, Rank::UNKNOWN],
+        }
+    }
+
+    /// Two items, in order.
+    pub(crate) fn two(a: (&'a str, Rank), b: (&'a str, Rank)) -> Items<'a> {
+        let (a, b) = if cmp_ids(a.0, a.1, b.0, b.1) == Ordering::Greater {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        Items::Few {
+            len: 2,
+            ids: [a.0, b.0],
+            ranks: [a.1, b.1],
+        }
+    }
+
+    /// Any number of items, sorted and without repeats.
+    pub(crate) fn collect(mut list: Vec<(&'a str, Rank)>) -> Items<'a> {
+        list.sort_unstable_by(|a, b| cmp_ids(a.0, a.1, b.0, b.1));
+        list.dedup_by(|a, b| a.0 == b.0);
+        match list[..] {
+            [a] => Items::one(a.0, a.1),
+            [a, b] => Items::two(a, b),
+            _ => Items::Many {
+                ids: list.iter().map(|x| x.0).collect(),
+                ranks: list.iter().map(|x| x.1).collect(),
+            },
+        }
+    }
+
+    fn ids(&self) -> &[&'a str] {
+        match self {
+            Items::Few { len, ids, .. } => &ids[..*len as usize],
+            Items::Many { ids, .. } => ids,
+        }
+    }
+
+    fn ranks(&self) -> &[Rank] {
+        match self {
+            Items::Few { len, ranks, .. } => &ranks[..*len as usize],
+            Items::Many { ranks, .. } => ranks,
+        }
+    }
+
+    /// Compares like the lists of ids would.
+    #[inline]
+    fn cmp(&self, o: &Items<'_>) -> Ordering {
+        let (a, b) = (self.ids(), o.ids());
+        let (ra, rb) = (self.ranks(), o.ranks());
+        for k in 0..a.len().min(b.len()) {
+            match cmp_ranked(ra[k], rb[k], || (a[k], b[k])) {
+                Ordering::Equal => {}
+                other => return other,
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+/// What else a finding is about.
+#[derive(Clone, Copy, Debug)]
+enum About<'a> {
+    Nothing,
+    /// The patient's condition.
+    Condition(&'a str, Rank),
+    /// The documented allergy.
+    Allergy(&'a str, Rank),
+    /// An unknown item: its only item is the input as given.
+    Input,
+}
+
+/// Where a finding's words come from.
+#[derive(Clone, Debug)]
+enum Words<'a> {
+    /// Its rule's.
+    Origin,
+    /// An unknown item, condition or allergy.
+    Unknown(Unknown),
+    /// A documented allergy.
+    DocumentedAllergy,
+    /// An item listed twice: the summary, written.
+    Written(Box<str>),
+    /// A dose finding: its numbers and what its words are made of.
+    Dose(Box<DoseFinding<'a>>),
+}
+
+/// One safety finding.
+#[derive(Clone, Debug)]
+pub struct Finding<'a> {
+    /// What it is about.
+    pub kind: FindingKind,
+    /// How serious.
+    pub severity: Severity,
+    /// A local override that changed this finding.
+    pub overridden: Option<Overridden<'a>>,
+    origin: Origin<'a>,
+    /// The rank of the origin's id.
+    rank: Rank,
+    items: Items<'a>,
+    about: About<'a>,
+    words: Words<'a>,
+}
+
+impl<'a> Finding<'a> {
+    fn of(
+        kind: FindingKind,
+        severity: Severity,
+        origin: Origin<'a>,
+        rank: Rank,
+        items: Items<'a>,
+        words: Words<'a>,
+    ) -> Finding<'a> {
+        Finding {
+            kind,
+            severity,
+            overridden: None,
+            origin,
+            rank,
+            items,
+            about: About::Nothing,
+            words,
+        }
+    }
+
+    /// A finding of a knowledge-base rule, with the rule's severity and words.
+    #[inline]
+    pub(crate) fn of_rule(
+        kind: FindingKind,
+        rule: &'a Rule,
+        rank: Rank,
+        items: Items<'a>,
+    ) -> Finding<'a> {
+        Finding::of(
+            kind,
+            rule.severity,
+            Origin::Rule(rule),
+            rank,
+            items,
+            Words::Origin,
+        )
+    }
+
+    /// An unknown item, condition or allergy, as given.
+    pub(crate) fn unknown(
+        rule: &'static str,
+        rank: Rank,
+        input: &'a str,
+        severity: Severity,
+        why: Unknown,
+    ) -> Finding<'a> {
+        let mut f = Finding::of(
+            FindingKind::UnknownItem,
+            severity,
+            Origin::Builtin(rule),
+            rank,
+            Items::one(input, Rank::UNKNOWN),
+            Words::Unknown(why),
+        );
+        f.about = About::Input;
+        f
+    }
+
+    /// An item listed more than once; the summary is written already.
+    pub(crate) fn duplicate(
+        rule: &'static str,
+        rank: Rank,
+        item: (&'a str, Rank),
+        summary: String,
+    ) -> Finding<'a> {
+        Finding::of(
+            FindingKind::DuplicateTherapy,
+            Severity::Moderate,
+            Origin::Builtin(rule),
+            rank,
+            Items::one(item.0, item.1),
+            Words::Written(summary.into()),
+        )
+    }
+
+    /// An item that is or contains a documented allergy.
+    pub(crate) fn documented_allergy(
+        rule: &'static str,
+        rank: Rank,
+        item: (&'a str, Rank),
+        allergy: (&'a str, Rank),
+    ) -> Finding<'a> {
+        let mut f = Finding::of(
+            FindingKind::Allergy,
+            Severity::Contraindicated,
+            Origin::Builtin(rule),
+            rank,
+            Items::one(item.0, item.1),
+            Words::DocumentedAllergy,
+        );
+        f.about = About::Allergy(allergy.0, allergy.1);
+        f
+    }
+
+    /// A dose finding.
+    pub(crate) fn of_dose(
+        kind: FindingKind,
+        severity: Severity,
+        origin: Origin<'a>,
+        rank: Rank,
+        items: Items<'a>,
+        dose: DoseFinding<'a>,
+    ) -> Finding<'a> {
+        Finding::of(
+            kind,
+            severity,
+            origin,
+            rank,
+            items,
+            Words::Dose(Box::new(dose)),
+        )
+    }
+
+    /// The same finding, about a condition of the patient.
+    pub(crate) fn with_condition(mut self, condition: &'a str, rank: Rank) -> Finding<'a> {
+        self.about = About::Condition(condition, rank);
+        self
+    }
+
+    /// The same finding, about a documented allergy.
+    pub(crate) fn with_allergy(mut self, allergy: &'a str, rank: Rank) -> Finding<'a> {
+        self.about = About::Allergy(allergy, rank);
+        self
+    }
+
+    /// What the finding comes from.
+    pub fn origin(&self) -> Origin<'a> {
+        self.origin
+    }
+
+    /// Id of the rule or limit that fired (`medcheck:...` for the checker's own checks).
+    pub fn rule(&self) -> &'a str {
+        self.origin.id()
+    }
+
+    /// Canonical ids of the items involved, sorted (for an unknown item, the input as given).
+    pub fn items(&self) -> &[&'a str] {
+        self.items.ids()
+    }
+
+    /// For a condition finding: the patient's condition.
+    pub fn condition(&self) -> Option<&'a str> {
+        match self.about {
+            About::Condition(c, _) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// For an allergy finding: the documented allergy.
+    pub fn allergy(&self) -> Option<&'a str> {
+        match self.about {
+            About::Allergy(a, _) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// For an unknown item: the text as given.
+    pub fn input(&self) -> Option<&'a str> {
+        match self.about {
+            About::Input => self.items.ids().first().copied(),
+            _ => None,
+        }
+    }
+
+    /// For dose findings: the numbers.
+    pub fn dose(&self) -> Option<&DoseDetail<'a>> {
+        match &self.words {
+            Words::Dose(d) => Some(&d.detail),
+            _ => None,
+        }
+    }
+
+    /// One line: what the risk is.
+    pub fn summary(&self) -> Cow<'a, str> {
+        match (&self.words, self.origin) {
+            (Words::Origin, Origin::Rule(r)) => Cow::Borrowed(&r.summary),
+            (Words::Origin, Origin::MmeThreshold(t)) => Cow::Borrowed(&t.summary),
+            (Words::Origin, _) => Cow::Borrowed(""),
+            _ => {
+                let mut s = String::new();
+                let _ = self.write_summary(&mut s);
+                Cow::Owned(s)
+            }
+        }
+    }
+
+    /// Writes the summary.
+    pub(crate) fn write_summary(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        match &self.words {
+            Words::Origin => out.write_str(&self.summary()),
+            Words::Unknown(why) => why.write(self.items()[0], out),
+            Words::DocumentedAllergy => {
+                words::documented_allergy(self.items()[0], self.allergy().unwrap_or(""), out)
+            }
+            Words::Written(s) => out.write_str(s),
+            Words::Dose(d) => d.summary(out),
+        }
+    }
+
+    /// True when the summary is the rule's own text (not written from parts).
+    pub(crate) fn summary_is_text(&self) -> bool {
+        matches!(self.words, Words::Origin)
+    }
+
+    /// What to do.
+    pub fn management(&self) -> Cow<'a, str> {
+        match &self.words {
+            Words::Unknown(_) => Cow::Borrowed(words::UNKNOWN_MANAGEMENT),
+            Words::DocumentedAllergy => Cow::Borrowed(words::ALLERGY_MANAGEMENT),
+            Words::Written(_) => Cow::Borrowed(words::DUPLICATE_MANAGEMENT),
+            Words::Dose(d) => d.management().unwrap_or_else(|| self.origin_management()),
+            Words::Origin => self.origin_management(),
+        }
+    }
+
+    fn origin_management(&self) -> Cow<'a, str> {
+        Cow::Borrowed(match self.origin {
+            Origin::Rule(r) => &r.management,
+            Origin::DoseLimit(l) => &l.management,
+            Origin::MmeThreshold(t) => &t.management,
+            Origin::Builtin(_) => "",
+        })
+    }
+
+    /// Monitoring requirements.
+    pub fn monitoring(&self) -> &'a [MonitoringId] {
+        match self.origin {
+            Origin::Rule(r) => &r.monitoring,
+            Origin::DoseLimit(l) => &l.monitoring,
+            Origin::MmeThreshold(t) => &t.monitoring,
+            Origin::Builtin(_) => &[],
+        }
+    }
+
+    /// Citations.
+    pub fn sources(&self) -> &'a [Citation] {
+        match (self.origin, &self.words) {
+            (Origin::Rule(r), _) => &r.sources,
+            (Origin::DoseLimit(l), _) => &l.sources,
+            (Origin::MmeThreshold(t), _) => &t.sources,
+            (Origin::Builtin(_), Words::Dose(d)) => match d.words {
+                words::DoseWords::MmeIncomplete { sources, .. } => sources,
+                _ => &[],
+            },
+            (Origin::Builtin(_), _) => &[],
+        }
+    }
+
+    /// Evidence level of the rule, limit or threshold.
+    pub fn evidence(&self) -> Option<Evidence> {
+        match self.origin {
+            Origin::Rule(r) => Some(r.evidence),
+            Origin::DoseLimit(l) => Some(l.evidence),
+            Origin::MmeThreshold(t) => Some(t.evidence),
+            Origin::Builtin(_) => None,
+        }
+    }
+
+    /// How it happens.
+    pub fn mechanism(&self) -> Option<&'a str> {
+        match self.origin {
+            Origin::Rule(r) => r.mechanism.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What it does.
+    pub fn effect(&self) -> Option<&'a str> {
+        match self.origin {
+            Origin::Rule(r) => r.effect.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Where the sources are unsure: the rule's words, a dose band's note (or its limit's), the
+    /// caveats of MME factors.
+    pub fn uncertainty(&self) -> Option<Cow<'a, str>> {
+        match (self.origin, &self.words) {
+            (Origin::Rule(r), _) => r.uncertainty.as_deref().map(Cow::Borrowed),
+            (_, Words::Dose(d)) => {
+                if let Some(notes) = d.notes() {
+                    return Some(Cow::Owned(notes));
+                }
+                let limit = match self.origin {
+                    Origin::DoseLimit(l) => Some(l),
+                    _ => None,
+                };
+                let band_note = match &d.words {
+                    words::DoseWords::Limit { band, .. }
+                    | words::DoseWords::Cumulative { band, .. } => band.note.as_deref(),
+                    _ => None,
+                };
+                band_note
+                    .or(limit.and_then(|l| l.uncertainty.as_deref()))
+                    .map(Cow::Borrowed)
+            }
+            _ => None,
+        }
+    }
+
+    /// A stable id: the rule, the items, and the condition or allergy (`rule/a+b@condition`).
+    pub fn id(&self) -> String {
+        let mut s = String::new();
+        let _ = self.write_id(&mut s);
+        s
+    }
+
+    /// Writes [`Finding::id`].
+    pub(crate) fn write_id(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        out.write_str(self.rule())?;
+        out.write_char('/')?;
+        for (i, item) in self.items().iter().enumerate() {
+            if i > 0 {
+                out.write_char('+')?;
+            }
+            out.write_str(item)?;
+        }
+        if let Some(c) = self.condition().or(self.allergy()) {
+            out.write_char('@')?;
+            out.write_str(c)?;
+        }
+        Ok(())
+    }
+
+    fn condition_ranked(&self) -> Option<(&'a str, Rank)> {
+        match self.about {
+            About::Condition(c, r) => Some((c, r)),
+            _ => None,
+        }
+    }
+
+    fn allergy_ranked(&self) -> Option<(&'a str, Rank)> {
+        match self.about {
+            About::Allergy(a, r) => Some((a, r)),
+            _ => None,
+        }
+    }
+
+    /// A number that orders findings as [`Finding::order`] does as far as it goes (severity,
+    /// kind, rule, the first two items), when every rank in it is exact: two findings with
+    /// different keys are in key order; equal keys say nothing.
+    #[inline]
+    pub(crate) fn key(&self) -> Option<u128> {
+        let ranks = self.items.ranks();
+        // Only exact ranks: an id outside the set shares its (even) rank with other such ids,
+        // and a shared rank would let a later part of the key decide what the text should.
+        let exact = |r: Rank| if r.is_exact() { r.known() } else { None };
+        let item = |k: usize| ranks.get(k).map_or(Some(0), |&r| exact(r).map(|r| r + 1));
+        let rule = exact(self.rank)?;
+        let severity = 7 - self.severity as u128;
+        Some(
+            severity << 124
+                | (self.kind as u128) << 116
+                | (rule as u128) << 80
+                | (item(0)? as u128) << 40
+                | item(1)? as u128,
+        )
+    }
+
+    /// The canonical order: most severe first, then by kind, rule id, item ids, condition,
+    /// allergy, input and summary, each compared as text (through ranks where they tell).
+    pub(crate) fn order(&self, o: &Finding<'_>) -> Ordering {
+        fn opt(a: Option<(&str, Rank)>, b: Option<(&str, Rank)>) -> Ordering {
+            match (a, b) {
+                (Some(a), Some(b)) => cmp_ids(a.0, a.1, b.0, b.1),
+                (a, b) => a.is_some().cmp(&b.is_some()),
+            }
+        }
+        let first = o
+            .severity
+            .cmp(&self.severity)
+            .then(self.kind.cmp(&o.kind))
+            .then_with(|| cmp_ranked(self.rank, o.rank, || (self.rule(), o.rule())))
+            .then_with(|| self.items.cmp(&o.items));
+        if first != Ordering::Equal {
+            return first;
+        }
+        opt(self.condition_ranked(), o.condition_ranked())
+            .then_with(|| opt(self.allergy_ranked(), o.allergy_ranked()))
+            .then_with(|| self.input().cmp(&o.input()))
+            // Two dose findings of one rule and item (the same product listed twice with
+            // different doses) differ only in their numbers: order them by their text.
+            .then_with(|| self.summary().cmp(&o.summary()))
+    }
+}
+
+impl PartialEq for Finding<'_> {
+    /// Equal when every field of the report is.
+    fn eq(&self, o: &Self) -> bool {
+        self.order(o) == Ordering::Equal
+            && self.management() == o.management()
+            && self.monitoring() == o.monitoring()
+            && self.sources() == o.sources()
+            && self.evidence() == o.evidence()
+            && self.mechanism() == o.mechanism()
+            && self.effect() == o.effect()
+            && self.uncertainty() == o.uncertainty()
+            && self.dose() == o.dose()
+            && self.overridden == o.overridden
+    }
+}

@@ -1,0 +1,287 @@
+//! The report as JSON: written straight to the serializer, texts written from their parts as
+//! they go out.
+
+use std::fmt;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::model::{Citation, Model};
+use crate::vocab::Severity;
+
+use super::{Finding, MonitoringNeed, Reason, Report, Skipped};
+
+struct FindingJson<'r, 'a> {
+    f: &'r Finding<'a>,
+    model: &'a Model,
+}
+
+struct CitationJson<'a> {
+    c: &'a Citation,
+    model: &'a Model,
+}
+
+impl Serialize for CitationJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let src = self.model.source(self.c.source);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &*src.id)?;
+        m.serialize_entry("title", &*src.title)?;
+        if let Some(section) = &self.c.section {
+            m.serialize_entry("section", &**section)?;
+        }
+        if let Some(url) = &src.url {
+            m.serialize_entry("url", &**url)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for FindingJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.f;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &FindingIdJson(f))?;
+        m.serialize_entry("kind", &f.kind)?;
+        m.serialize_entry("severity", &f.severity)?;
+        m.serialize_entry("items", f.items())?;
+        m.serialize_entry("rule", f.rule())?;
+        if let Some(c) = f.condition() {
+            m.serialize_entry("condition", c)?;
+        }
+        if let Some(a) = f.allergy() {
+            m.serialize_entry("allergy", a)?;
+        }
+        if let Some(i) = f.input() {
+            m.serialize_entry("input", i)?;
+        }
+        m.serialize_entry("summary", &SummaryJson(f))?;
+        m.serialize_entry("management", &f.management())?;
+        m.serialize_entry(
+            "monitoring",
+            &Seq(f
+                .monitoring()
+                .iter()
+                .map(|id| &*self.model.monitoring(*id).id)),
+        )?;
+        m.serialize_entry(
+            "sources",
+            &Seq(f.sources().iter().map(|c| CitationJson {
+                c,
+                model: self.model,
+            })),
+        )?;
+        if let Some(e) = f.evidence() {
+            m.serialize_entry("evidence", &e)?;
+        }
+        for (key, value) in [("mechanism", f.mechanism()), ("effect", f.effect())] {
+            if let Some(v) = value {
+                m.serialize_entry(key, v)?;
+            }
+        }
+        if let Some(u) = f.uncertainty() {
+            m.serialize_entry("uncertainty", &u)?;
+        }
+        if let Some(d) = f.dose() {
+            m.serialize_entry("dose", d)?;
+        }
+        if let Some(o) = &f.overridden {
+            m.serialize_entry("overridden", o)?;
+        }
+        m.end()
+    }
+}
+
+struct MonitoringJson<'r, 'a> {
+    report: &'r Report<'a>,
+    needs: Vec<MonitoringNeed<'a>>,
+}
+
+impl Serialize for MonitoringJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Keys in alphabetical order, as they were when this was built from JSON values.
+        let mut seq = s.serialize_seq(Some(self.needs.len()))?;
+        for n in &self.needs {
+            let m = self.report.model.monitoring(n.id);
+            seq.serialize_element(&NeedJson {
+                report: self.report,
+                need: n,
+                m,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// One monitoring requirement with the findings that call for it, keys in alphabetical order.
+struct NeedJson<'r, 'a> {
+    report: &'r Report<'a>,
+    need: &'r MonitoringNeed<'a>,
+    m: &'a crate::model::Monitoring,
+}
+
+impl Serialize for NeedJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let findings = &self.report.findings;
+        let model = self.report.model;
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry(
+            "findings",
+            &Seq(self
+                .need
+                .findings
+                .iter()
+                .map(|i| FindingIdJson(&findings[*i]))),
+        )?;
+        map.serialize_entry("id", &*self.m.id)?;
+        map.serialize_entry(
+            "sources",
+            &Seq(self
+                .m
+                .sources
+                .iter()
+                .map(|c| SortedCitationJson { c, model })),
+        )?;
+        map.serialize_entry("what", &*self.m.what)?;
+        map.serialize_entry("when", &*self.m.when)?;
+        map.serialize_entry("why", &*self.m.why)?;
+        map.end()
+    }
+}
+
+/// A citation with its keys in alphabetical order (`id`, `section`, `title`, `url`).
+struct SortedCitationJson<'a> {
+    c: &'a Citation,
+    model: &'a Model,
+}
+
+impl Serialize for SortedCitationJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let src = self.model.source(self.c.source);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &*src.id)?;
+        if let Some(section) = &self.c.section {
+            m.serialize_entry("section", &**section)?;
+        }
+        m.serialize_entry("title", &*src.title)?;
+        if let Some(url) = &src.url {
+            m.serialize_entry("url", &**url)?;
+        }
+        m.end()
+    }
+}
+
+/// A sequence from an iterator, serialized without collecting it.
+struct Seq<I>(I);
+
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.clone())
+    }
+}
+
+/// A finding's [`Finding::id`], written without building the string.
+pub(crate) struct FindingIdJson<'r, 'a>(pub &'r Finding<'a>);
+
+impl fmt::Display for FindingIdJson<'_, '_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write_id(out)
+    }
+}
+
+impl Serialize for FindingIdJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A finding's summary: the rule's text as it is, or written from its parts as it goes out.
+struct SummaryJson<'r, 'a>(&'r Finding<'a>);
+
+impl fmt::Display for SummaryJson<'_, '_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write_summary(out)
+    }
+}
+
+impl Serialize for SummaryJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.summary_is_text() {
+            s.serialize_str(&self.0.summary())
+        } else {
+            s.collect_str(self)
+        }
+    }
+}
+
+impl Serialize for Skipped<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("item", self.item)?;
+        m.serialize_entry("checks", &*self.checks)?;
+        match &self.reason {
+            Reason::Text(t) => m.serialize_entry("reason", t)?,
+            Reason::Dose(r) => m.serialize_entry("reason", &Displayed(r))?,
+        }
+        m.end()
+    }
+}
+
+/// A `Display` value serialized as a string, without building the string first.
+pub(crate) struct Displayed<T>(pub T);
+
+impl<T: fmt::Display> Serialize for Displayed<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Counts by severity, keys in alphabetical order.
+struct CountsJson([(Severity, usize); 5]);
+
+impl Serialize for CountsJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut counts = self.0;
+        counts.sort_by_key(|(s, _)| s.as_str());
+        let mut m = s.serialize_map(Some(counts.len()))?;
+        for (severity, n) in counts {
+            m.serialize_entry(severity.as_str(), &n)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(id) = self.id {
+            m.serialize_entry("id", id)?;
+        }
+        m.serialize_entry("status", if self.is_clean() { "clean" } else { "findings" })?;
+        if let Some(s) = self.max_severity() {
+            m.serialize_entry("max_severity", &s)?;
+        }
+        m.serialize_entry("counts", &CountsJson(self.counts()))?;
+        m.serialize_entry("resolved", &self.resolved)?;
+        m.serialize_entry(
+            "findings",
+            &Seq(self.findings.iter().map(|f| FindingJson {
+                f,
+                model: self.model,
+            })),
+        )?;
+        m.serialize_entry(
+            "monitoring",
+            &MonitoringJson {
+                report: self,
+                needs: self.monitoring(),
+            },
+        )?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.end()
+    }
+}

@@ -1,0 +1,433 @@
+//! Stage 6: the report, and its JSON and text forms.
+//!
+//! A [`Report`] borrows its texts from the knowledge base and the regimen, and its findings
+//! keep references and ranks rather than texts ([`Finding`]), so building one allocates little
+//! and writes no sentence. Findings are kept in a canonical order (most severe first, then by
+//! kind, rule and items), which makes the output independent of the order of the regimen's
+//! items.
+
+mod finding;
+mod json;
+mod text;
+pub(crate) mod words;
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::index::{Rank, cmp_ids};
+use crate::model::{Model, MonitoringId};
+use crate::regimen::RegimenId;
+use crate::report::words::SkipReason;
+use crate::units::Ratio;
+use crate::vocab::{Route, Severity};
+
+pub(crate) use finding::Items;
+pub use finding::{Finding, Origin};
+
+/// A number with its unit, as a finding reports it (`4100 mg/day`, `96 MME/day`, `7 days`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measure {
+    /// Exact value.
+    pub value: Ratio,
+    /// Unit as shown.
+    pub unit: &'static str,
+}
+
+impl Serialize for Measure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("value", &self.value.to_f64())?;
+        m.serialize_entry("unit", self.unit)?;
+        m.end()
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.value, self.unit)
+    }
+}
+
+/// One item's share of a cumulative dose or MME total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Contribution<'a> {
+    /// The item's canonical id.
+    pub item: &'a str,
+    /// Its share.
+    pub amount: Measure,
+}
+
+/// The numbers behind a dose finding.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DoseDetail<'a> {
+    /// Which limit: `max-single`, `max-daily`, `max-days`, or an MME threshold.
+    pub limit: &'static str,
+    /// The computed value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Measure>,
+    /// The limit it was compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Measure>,
+    /// The band of the dose limit that set the limit (`age-65-or-older`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band: Option<&'a str>,
+    /// The route the limit is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    /// A per-kg limit as the band writes it (`75 mg/kg/day`); `max` is it times the weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_kg: Option<Measure>,
+    /// The creatinine clearance that chose a renal band.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crcl: Option<Measure>,
+    /// How that clearance was found: `given` or `cockcroft-gault`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crcl_method: Option<&'static str>,
+    /// For totals: each item's share.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contributions: Vec<Contribution<'a>>,
+    /// For totals: items that belong in the total but could not be counted, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<NotCounted<'a>>,
+}
+
+/// An item left out of a total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotCounted<'a> {
+    /// The item's canonical id.
+    pub item: &'a str,
+    /// Why.
+    pub reason: Cow<'a, str>,
+}
+
+/// A local override that changed a finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overridden<'a> {
+    /// Severity before the override.
+    pub from: Severity,
+    /// Severity after it.
+    pub to: Severity,
+    /// Who made it, as the override file says.
+    pub by: &'a str,
+}
+
+/// What a name in the regimen resolved to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resolved<'a> {
+    /// `item`, `condition` or `allergy`.
+    pub role: &'static str,
+    /// As given.
+    pub input: &'a str,
+    /// Canonical id; absent when it did not resolve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a str>,
+    /// Kind of concept (`substance`, `product`, `therapy`, `class`, `condition`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+}
+
+/// Why a check could not be made: words given, or the dose check's, written when read.
+#[derive(Clone, Debug)]
+enum Reason<'a> {
+    Text(Cow<'a, str>),
+    Dose(SkipReason<'a>),
+}
+
+/// A check that could not be made for an item.
+#[derive(Clone, Debug)]
+pub struct Skipped<'a> {
+    /// The item's canonical id.
+    pub item: &'a str,
+    /// The checks not made (`dose-limit`, `cumulative-dose`, `opioid-mme`).
+    pub checks: Cow<'a, [&'static str]>,
+    reason: Reason<'a>,
+    /// The rank of `item` among concept ids, when it is one.
+    rank: Rank,
+}
+
+impl<'a> Skipped<'a> {
+    /// A skipped check for an item (or another subject), with the reason.
+    pub fn new(
+        item: &'a str,
+        checks: impl Into<Cow<'a, [&'static str]>>,
+        reason: impl Into<Cow<'a, str>>,
+    ) -> Skipped<'a> {
+        Skipped {
+            item,
+            checks: checks.into(),
+            reason: Reason::Text(reason.into()),
+            rank: Rank::UNKNOWN,
+        }
+    }
+
+    /// A skipped dose check, the reason to be written when read.
+    pub(crate) fn dose(
+        item: (&'a str, Rank),
+        checks: &'static [&'static str],
+        reason: SkipReason<'a>,
+    ) -> Skipped<'a> {
+        Skipped {
+            item: item.0,
+            checks: Cow::Borrowed(checks),
+            reason: Reason::Dose(reason),
+            rank: item.1,
+        }
+    }
+
+    /// Why.
+    pub fn reason(&self) -> Cow<'a, str> {
+        match &self.reason {
+            Reason::Text(t) => t.clone(),
+            Reason::Dose(r) => Cow::Owned(r.to_string()),
+        }
+    }
+
+    /// Order by item, then checks, then reason.
+    fn order(&self, o: &Skipped<'_>) -> Ordering {
+        cmp_ids(self.item, self.rank, o.item, o.rank)
+            .then_with(|| self.checks.cmp(&o.checks))
+            .then_with(|| self.reason().cmp(&o.reason()))
+    }
+}
+
+impl PartialEq for Skipped<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.item == o.item && self.checks == o.checks && self.reason() == o.reason()
+    }
+}
+
+/// The result of checking a regimen.
+#[derive(Clone, Debug)]
+pub struct Report<'a> {
+    model: &'a Model,
+    /// The regimen's id, when it had one.
+    pub id: Option<&'a RegimenId>,
+    /// Every name in the regimen and what it resolved to: items in input order, then conditions,
+    /// then allergies.
+    pub resolved: Vec<Resolved<'a>>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding<'a>>,
+    /// Checks that could not be made.
+    pub skipped: Vec<Skipped<'a>>,
+}
+
+/// A monitoring requirement of the whole regimen, with the findings that call for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonitoringNeed<'a> {
+    /// The requirement.
+    pub id: MonitoringId,
+    /// Indexes into [`Report::findings`].
+    pub findings: Vec<usize>,
+    _model: std::marker::PhantomData<&'a ()>,
+}
+
+/// Puts `v` in the order of `order` (a permutation: `v[i]` becomes the old `v[order[i].1]`),
+/// by swaps, in place.
+fn permute<T>(v: &mut [T], order: &[(u128, u32)]) {
+    for i in 0..v.len() {
+        let mut j = order[i].1 as usize;
+        // Elements before `i` are in place; the one wanted may have been swapped away.
+        while j < i {
+            j = order[j].1 as usize;
+        }
+        v.swap(i, j);
+    }
+}
+
+/// Sorts stably by `cmp`, through positions: an element is moved at most once per cycle, and
+/// not at all when they are in order already. `key` gives each element a number that orders
+/// like `cmp` when two are known (not 0) and differ; `cmp` decides the rest. Then `after` is
+/// given the elements and their keys, in the new order.
+fn sort_in_place<T, R>(
+    v: &mut [T],
+    key: impl Fn(&T) -> u128,
+    cmp: impl Fn(&T, &T) -> Ordering,
+    after: impl FnOnce(&mut [T], &[(u128, u32)]) -> R,
+) -> R {
+    const INLINE: usize = 48;
+    let n = v.len();
+    let mut inline = [(0u128, 0u32); INLINE];
+    let mut heap = Vec::new();
+    let order: &mut [(u128, u32)] = if n <= INLINE {
+        &mut inline[..n]
+    } else {
+        heap.resize(n, (0, 0));
+        &mut heap
+    };
+    for (i, o) in order.iter_mut().enumerate() {
+        *o = (key(&v[i]), i as u32);
+    }
+    order.sort_by(|&(ka, a), &(kb, b)| {
+        if ka != 0 && kb != 0 && ka != kb {
+            ka.cmp(&kb)
+        } else {
+            cmp(&v[a as usize], &v[b as usize])
+        }
+    });
+    if order.windows(2).any(|w| w[0].1 > w[1].1) {
+        permute(v, order);
+    }
+    after(v, order)
+}
+
+/// Which findings repeat the one kept before them (equal in every field), told apart by their
+/// keys where those differ: one bit per finding, in order.
+fn repeats(findings: &[Finding<'_>], keys: &[(u128, u32)]) -> Vec<bool> {
+    let mut out = vec![false; findings.len()];
+    let mut last = 0;
+    for i in 1..findings.len() {
+        let (a, b) = (keys[i].0, keys[last].0);
+        let same = !(a != 0 && b != 0 && a != b) && findings[i] == findings[last];
+        if same {
+            out[i] = true;
+        } else {
+            last = i;
+        }
+    }
+    out
+}
+
+impl<'a> Report<'a> {
+    /// A report from its parts; findings and skipped checks are put in canonical order.
+    pub fn new(
+        model: &'a Model,
+        id: Option<&'a RegimenId>,
+        resolved: Vec<Resolved<'a>>,
+        mut findings: Vec<Finding<'a>>,
+        mut skipped: Vec<Skipped<'a>>,
+    ) -> Report<'a> {
+        if findings.len() > 1 {
+            let key = |f: &Finding<'_>| f.key().unwrap_or(0);
+            let any = sort_in_place(&mut findings, key, Finding::order, |v, keys| {
+                // Without allocating when, as nearly always, no finding repeats another.
+                (1..v.len())
+                    .any(|i| {
+                        let (a, b) = (keys[i].0, keys[i - 1].0);
+                        !(a != 0 && b != 0 && a != b) && v[i] == v[i - 1]
+                    })
+                    .then(|| repeats(v, keys))
+            });
+            if let Some(repeat) = any {
+                let mut i = 0;
+                findings.retain(|_| {
+                    i += 1;
+                    !repeat[i - 1]
+                });
+            }
+        }
+        if skipped.len() > 1 {
+            sort_in_place(&mut skipped, |_| 0, Skipped::order, |_, _| ());
+            skipped.dedup();
+        }
+        Report {
+            model,
+            id,
+            resolved,
+            findings,
+            skipped,
+        }
+    }
+
+    /// The knowledge-base model the report's ids refer to.
+    pub fn model(&self) -> &'a Model {
+        self.model
+    }
+
+    /// The most severe finding's severity, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.first().map(|f| f.severity)
+    }
+
+    /// True when there are no findings at all (unknown items are findings, so a report with
+    /// one is never clean).
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// Monitoring requirements merged across findings, without duplicates, in order of the
+    /// first finding that calls for each.
+    pub fn monitoring(&self) -> Vec<MonitoringNeed<'a>> {
+        let mut out: Vec<MonitoringNeed<'a>> = Vec::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            for m in f.monitoring() {
+                match out.iter_mut().find(|n| n.id == *m) {
+                    Some(n) => {
+                        if n.findings.last() != Some(&i) {
+                            n.findings.push(i);
+                        }
+                    }
+                    None => out.push(MonitoringNeed {
+                        id: *m,
+                        findings: vec![i],
+                        _model: std::marker::PhantomData,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// Counts of findings by severity.
+    pub fn counts(&self) -> [(Severity, usize); 5] {
+        let mut counts = [
+            (Severity::Contraindicated, 0),
+            (Severity::Major, 0),
+            (Severity::Moderate, 0),
+            (Severity::Minor, 0),
+            (Severity::Info, 0),
+        ];
+        for f in &self.findings {
+            if let Some(c) = counts.iter_mut().find(|c| c.0 == f.severity) {
+                c.1 += 1;
+            }
+        }
+        counts
+    }
+
+    /// The report as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report always serializes")
+    }
+
+    /// The report as indented JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+
+    /// The report for a person at a terminal: one short block per finding, most severe first.
+    pub fn to_text(&self) -> String {
+        text::to_text(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorting_through_positions_is_a_stable_sort() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in [0, 1, 2, 3, 7, 20, 64, 65, 200] {
+            let mut v: Vec<(u8, usize)> = (0..n)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    ((x % 5) as u8, i)
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_by_key(|e| e.0);
+            let mut by_key = v.clone();
+            sort_in_place(&mut v, |_| 0, |a, b| a.0.cmp(&b.0), |_, _| ());
+            assert_eq!(v, expected, "{n} elements");
+            // Keys where known (here, for even values) order the same way.
+            let key = |e: &(u8, usize)| if e.0 % 2 == 0 { 1 + e.0 as u128 } else { 0 };
+            sort_in_place(&mut by_key, key, |a, b| a.0.cmp(&b.0), |_, _| ());
+            assert_eq!(by_key, expected, "{n} elements, with keys");
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! The words of the checker's own findings and skipped checks, written when a report is.
+//!
+//! A check keeps what a sentence is made of (names, numbers, which field is missing) and the
+//! sentence is written when the report is: most reports are read by a program that wants the
+//! counts and ids, and writing sentences nobody reads was most of the cost of a check.
+
+use std::borrow::Cow;
+use std::fmt::{self, Display, Formatter, Write as _};
+
+use super::{DoseDetail, Measure};
+use crate::model::{Band, Citation, ConceptKind, DoseLimit, MmeThreshold};
+use crate::units::{Ratio, Unit};
+use crate::vocab::Route;
+
+/// Why an unknown-item finding was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unknown {
+    /// An item the knowledge base does not know.
+    Item,
+    /// An item that names a concept that is not an item (a class, a condition).
+    NotAnItem(ConceptKind),
+    /// A condition the knowledge base does not know.
+    Condition,
+    /// An allergy the knowledge base does not know.
+    Allergy,
+}
+
+impl Unknown {
+    /// `` `input` is not in the knowledge base; it was not checked for ... ``
+    pub(crate) fn write(self, input: &str, f: &mut impl fmt::Write) -> fmt::Result {
+        write!(f, "`{input}` ")?;
+        match self {
+            Unknown::Item => f.write_str(
+                "is not in the knowledge base; it was not checked for interactions, doses, conditions or allergies",
+            ),
+            Unknown::NotAnItem(kind) => write!(
+                f,
+                "names a {}, not a medication, product or therapy; it was not checked",
+                kind.as_str()
+            ),
+            Unknown::Condition => f.write_str(
+                "is not a condition the knowledge base knows; no item was checked against it",
+            ),
+            Unknown::Allergy => f.write_str(
+                "is not a substance or class the knowledge base knows; no item was checked against this allergy",
+            ),
+        }
+    }
+}
+
+/// What to do about an unknown item, condition or allergy.
+pub(crate) const UNKNOWN_MANAGEMENT: &str = "Check this by other means before signing, or add it to the knowledge base (or correct its spelling).";
+/// What to do about an item listed twice.
+pub(crate) const DUPLICATE_MANAGEMENT: &str =
+    "Keep one entry per medication, with its full dose, so the total can be checked.";
+/// What to do about a documented allergy.
+pub(crate) const ALLERGY_MANAGEMENT: &str = "Do not give unless the allergy record is confirmed wrong; choose an alternative outside the allergen's class.";
+/// What to do about an incomplete MME total.
+pub(crate) const MME_INCOMPLETE_MANAGEMENT: &str = "Work out the MME of the items not counted by other means before relying on the MME thresholds.";
+
+/// `` `item` is or contains `allergy`, a documented allergy ``
+pub(crate) fn documented_allergy(
+    item: &str,
+    allergy: &str,
+    f: &mut impl fmt::Write,
+) -> fmt::Result {
+    write!(
+        f,
+        "`{item}` is or contains `{allergy}`, a documented allergy"
+    )
+}
+
+/// The kinds of dose limit, as the words name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum LimitKind {
+    /// A single-dose maximum.
+    Single,
+    /// A daily maximum.
+    Daily,
+    /// A course-length maximum.
+    Days,
+}
+
+impl LimitKind {
+    /// `single-dose maximum`, `daily maximum`, `maximum course`.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            LimitKind::Single => "single-dose maximum",
+            LimitKind::Daily => "daily maximum",
+            LimitKind::Days => "maximum course",
+        }
+    }
+
+    /// The regimen field a value of this kind needs besides the dose.
+    pub(crate) fn needs(self) -> &'static str {
+        match self {
+            LimitKind::Daily => "times_per_day",
+            _ => "days",
+        }
+    }
+}
+
+/// What the words of a dose finding are made of (the numbers are in its [`DoseDetail`]).
+#[derive(Clone, Debug)]
+pub(crate) enum DoseWords<'a> {
+    /// One ingredient of one item over its limit.
+    Limit {
+        /// The substance's id.
+        name: &'a str,
+        /// The item's id.
+        item: &'a str,
+        /// Which limit.
+        kind: LimitKind,
+        /// The band that set it.
+        band: &'a Band,
+        /// The patient's weight, for a per-kg limit.
+        weight: Option<Ratio>,
+    },
+    /// One ingredient's total across items over its daily limit.
+    Cumulative {
+        /// The substance's id.
+        name: &'a str,
+        /// How many items hold it.
+        n: usize,
+        /// False when some item could not be counted.
+        complete: bool,
+        /// The band that set the limit.
+        band: &'a Band,
+        /// The patient's weight, for a per-kg limit.
+        weight: Option<Ratio>,
+    },
+    /// One ingredient in two or more items, within its limit or not checkable.
+    SameIngredient {
+        /// The substance's id.
+        name: &'a str,
+        /// How many items hold it.
+        n: usize,
+        /// False when some item could not be counted.
+        complete: bool,
+    },
+    /// An opioid MME total at or over a threshold.
+    MmeThreshold {
+        /// The threshold.
+        threshold: &'a MmeThreshold,
+        /// Caveats of the factors used.
+        notes: Vec<Cow<'a, str>>,
+    },
+    /// An incomplete opioid MME total under every threshold.
+    MmeIncomplete {
+        /// The sources of the lowest threshold.
+        sources: &'a [Citation],
+        /// Caveats of the factors used.
+        notes: Vec<Cow<'a, str>>,
+    },
+}
+
+/// A dose finding's detail and words.
+#[derive(Clone, Debug)]
+pub(crate) struct DoseFinding<'a> {
+    pub detail: DoseDetail<'a>,
+    pub words: DoseWords<'a>,
+}
+
+/// `value` or `at least value`.
+fn at_least(complete: bool) -> &'static str {
+    if complete { "" } else { "at least " }
+}
+
+fn measure(m: &Option<Measure>) -> Measure {
+    m.expect("dose findings carry their numbers")
+}
+
+impl DoseFinding<'_> {
+    /// What a renal or per-kg band was computed from: `; 15 mg/kg x 40 kg; CrCl 42 mL/min`.
+    fn basis(&self, weight: Option<Ratio>, f: &mut impl fmt::Write) -> fmt::Result {
+        let d = &self.detail;
+        if let (Some(per_kg), Some(w)) = (&d.per_kg, weight) {
+            write!(f, "; {per_kg} x {w} kg")?;
+        }
+        if let Some(c) = &d.crcl {
+            write!(f, "; CrCl {} mL/min", c.value)?;
+            if d.crcl_method == Some("cockcroft-gault") {
+                f.write_str(" by Cockcroft-Gault")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The items of an MME total that could not be counted: `a, b`.
+    fn missing(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        let mut last: Option<&str> = None;
+        for n in &self.detail.not_counted {
+            if last != Some(n.item) {
+                if last.is_some() {
+                    f.write_str(", ")?;
+                }
+                f.write_str(n.item)?;
+                last = Some(n.item);
+            }
+        }
+        Ok(())
+    }
+
+    /// The finding's summary.
+    pub(crate) fn summary(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        let d = &self.detail;
+        match &self.words {
+            DoseWords::Limit {
+                name,
+                item,
+                kind,
+                band,
+                weight,
+            } => {
+                write!(f, "`{name}`")?;
+                if name != item {
+                    write!(f, " (from `{item}`)")?;
+                }
+                write!(
+                    f,
+                    ": {} is over the {} of {} (band `{}`",
+                    measure(&d.value),
+                    kind.label(),
+                    measure(&d.max),
+                    band.name
+                )?;
+                self.basis(*weight, f)?;
+                f.write_str(")")
+            }
+            DoseWords::Cumulative {
+                name,
+                n,
+                complete,
+                band,
+                weight,
+            } => {
+                write!(
+                    f,
+                    "`{name}` from {n} items totals {}{}, over the daily maximum of {} (band `{}`",
+                    at_least(*complete),
+                    measure(&d.value),
+                    measure(&d.max),
+                    band.name
+                )?;
+                self.basis(*weight, f)?;
+                f.write_str(")")
+            }
+            DoseWords::SameIngredient { name, n, complete } => {
+                let value = measure(&d.value);
+                match (complete, &d.max) {
+                    (true, Some(max)) => write!(
+                        f,
+                        "{n} items contain `{name}`; together {value}, within the daily maximum of {max}"
+                    ),
+                    (true, None) => write!(
+                        f,
+                        "{n} items contain `{name}`; together {value} (no daily maximum applies in the knowledge base)"
+                    ),
+                    (false, _) => write!(
+                        f,
+                        "{n} items contain `{name}`; their total daily dose could not be checked ({}{value} counted)",
+                        at_least(false)
+                    ),
+                }
+            }
+            DoseWords::MmeThreshold { threshold: t, .. } => {
+                let value = measure(&d.value);
+                if d.not_counted.is_empty() {
+                    write!(
+                        f,
+                        "Opioids total {value}, at or over {} MME/day: {}",
+                        t.mme_per_day, t.summary
+                    )
+                } else {
+                    write!(f, "Opioids total at least {value} (incomplete: ")?;
+                    self.missing(f)?;
+                    write!(
+                        f,
+                        " not counted), at or over {} MME/day: {}",
+                        t.mme_per_day, t.summary
+                    )
+                }
+            }
+            DoseWords::MmeIncomplete { .. } => {
+                write!(
+                    f,
+                    "The opioid MME total is incomplete: {} counted, but ",
+                    measure(&d.value)
+                )?;
+                self.missing(f)?;
+                f.write_str(" could not be counted, so the total may be at or over a threshold")
+            }
+        }
+    }
+
+    /// The management text when the finding's origin does not give it.
+    pub(crate) fn management(&self) -> Option<Cow<'static, str>> {
+        match &self.words {
+            DoseWords::SameIngredient { name, .. } => Some(Cow::Owned(format!(
+                "Count `{name}` from every item against its daily maximum; give each item's dose and times_per_day so the total can be checked."
+            ))),
+            DoseWords::MmeIncomplete { .. } => Some(Cow::Borrowed(MME_INCOMPLETE_MANAGEMENT)),
+            _ => None,
+        }
+    }
+
+    /// The caveats of the MME factors used, joined.
+    pub(crate) fn notes(&self) -> Option<String> {
+        match &self.words {
+            DoseWords::MmeThreshold { notes, .. } | DoseWords::MmeIncomplete { notes, .. }
+                if !notes.is_empty() =>
+            {
+                Some(notes.join(" "))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Patient fields a dose-limit band needs and the regimen does not give.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Missing {
+    /// `age_years`.
+    pub age: bool,
+    /// `weight_kg`, to tell whether the band covers the patient.
+    pub weight: bool,
+    /// The creatinine clearance, and why it is unknown.
+    pub crcl: Option<CrclMissing>,
+    /// `weight_kg`, to compute a per-kg limit (named last).
+    pub weight_for_limit: bool,
+}
+
+/// Why the creatinine clearance is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CrclMissing {
+    /// Cockcroft-Gault does not apply (under 18, or 140 years or more).
+    NotApplicable,
+    /// Some of age, weight, sex and serum creatinine are missing: bits 0 to 3, in that order.
+    Fields(u8),
+}
+
+impl Display for CrclMissing {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            CrclMissing::NotApplicable => {
+                f.write_str("crcl_ml_min (Cockcroft-Gault does not apply at this age)")
+            }
+            CrclMissing::Fields(bits) => {
+                f.write_str("crcl_ml_min, or age_years, weight_kg, sex and serum_creatinine_mg_dl (missing: ")?;
+                let names = ["age_years", "weight_kg", "sex", "serum_creatinine_mg_dl"];
+                let mut first = true;
+                for (k, name) in names.iter().enumerate() {
+                    if bits & (1 << k) != 0 {
+                        if !first {
+                            f.write_str(", ")?;
+                        }
+                        f.write_str(name)?;
+                        first = false;
+                    }
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+impl Missing {
+    /// True when nothing is missing.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Missing::default()
+    }
+}
+
+impl Display for Missing {
+    /// `age_years and weight_kg`.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        let mut sep = |f: &mut Formatter<'_>| {
+            let s = if first { "" } else { " and " };
+            first = false;
+            f.write_str(s)
+        };
+        if self.age {
+            sep(f)?;
+            f.write_str("age_years")?;
+        }
+        if self.weight {
+            sep(f)?;
+            f.write_str("weight_kg")?;
+        }
+        if let Some(c) = self.crcl {
+            sep(f)?;
+            write!(f, "{c}")?;
+        }
+        if self.weight_for_limit && !self.weight {
+            sep(f)?;
+            f.write_str("weight_kg")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a dose check was not made, as the words of `skipped` say it.
+#[derive(Clone, Debug)]
+pub(crate) enum SkipReason<'a> {
+    /// A fixed sentence (`no dose given`).
+    Fixed(&'static str),
+    /// `the knowledge base has no dose limit for `name``
+    NoLimit(&'a str),
+    /// `the dose is in mg/kg and the patient's weight_kg is not given`
+    NoWeight(Unit),
+    /// `tablet needs a product with a strength`
+    NeedsProduct(Unit),
+    /// `` `times_per_day` not given; the daily maximum (4000 mg/day in band `adult`) was not
+    /// checked ``
+    NotGiven {
+        /// Which limit.
+        kind: LimitKind,
+        /// The limit that applies, and its band, when one does.
+        chosen: Option<(Measure, &'a str)>,
+    },
+    /// `band `b` of `limit` needs weight_kg, so its limits could not be checked` or, with the
+    /// numbers, `...; the dose (5 mg) would be over its single-dose maximum of 4 mg`.
+    Band {
+        /// The band.
+        band: &'a Band,
+        /// Its dose limit.
+        limit: &'a DoseLimit,
+        /// What the band needs.
+        missing: Missing,
+        /// The dose, the kind of limit and the band's limit, when the limit is known.
+        over: Option<(Measure, LimitKind, Measure)>,
+    },
+    /// `band `b` of `limit` needs age_years; the total of `name` across items was not checked
+    /// against it`
+    TotalBand {
+        /// The band.
+        band: &'a Band,
+        /// Its dose limit.
+        limit: &'a DoseLimit,
+        /// What the band needs.
+        missing: Missing,
+        /// The substance's id.
+        name: &'a str,
+    },
+    /// `the dose is a mass but the daily maximum of `limit` is a rate (mcg/h)`
+    OtherQuantity {
+        /// True when the dose is a rate.
+        rate: bool,
+        /// Which limit.
+        kind: LimitKind,
+        /// The limit's id.
+        limit: &'a str,
+    },
+    /// Anything else, written already.
+    Text(String),
+}
+
+impl SkipReason<'_> {
+    /// True when both say the same for certain without writing them (false may still be the
+    /// same words).
+    pub(crate) fn same_as(&self, o: &SkipReason<'_>) -> bool {
+        match (self, o) {
+            (SkipReason::Fixed(a), SkipReason::Fixed(b)) => a == b,
+            (SkipReason::NoLimit(a), SkipReason::NoLimit(b)) => a == b,
+            (SkipReason::NoWeight(a), SkipReason::NoWeight(b))
+            | (SkipReason::NeedsProduct(a), SkipReason::NeedsProduct(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Display for SkipReason<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Fixed(s) => f.write_str(s),
+            SkipReason::NoLimit(name) => {
+                write!(f, "the knowledge base has no dose limit for `{name}`")
+            }
+            SkipReason::NoWeight(unit) => write!(
+                f,
+                "the dose is in {unit} and the patient's weight_kg is not given"
+            ),
+            SkipReason::NeedsProduct(unit) => write!(f, "{unit} needs a product with a strength"),
+            SkipReason::NotGiven { kind, chosen } => {
+                write!(f, "`{}` not given; the {}", kind.needs(), kind.label())?;
+                if let Some((value, band)) = chosen {
+                    write!(f, " ({value} in band `{band}`)")?;
+                }
+                f.write_str(" was not checked")
+            }
+            SkipReason::Band {
+                band,
+                limit,
+                missing,
+                over,
+            } => {
+                write!(f, "band `{}` of `{}` needs {missing}", band.name, limit.id)?;
+                match over {
+                    Some((value, kind, max)) => write!(
+                        f,
+                        "; the dose ({value}) would be over its {} of {max}",
+                        kind.label()
+                    ),
+                    None => f.write_str(", so its limits could not be checked"),
+                }
+            }
+            SkipReason::TotalBand {
+                band,
+                limit,
+                missing,
+                name,
+            } => write!(
+                f,
+                "band `{}` of `{}` needs {missing}; the total of `{name}` across items was not checked against it",
+                band.name, limit.id
+            ),
+            SkipReason::OtherQuantity { rate, kind, limit } => {
+                let (dose, lim) = if *rate {
+                    ("a rate (mcg/h)", "a mass")
+                } else {
+                    ("a mass", "a rate (mcg/h)")
+                };
+                write!(
+                    f,
+                    "the dose is {dose} but the {} of `{limit}` is {lim}",
+                    kind.label()
+                )
+            }
+            SkipReason::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// `the knowledge base has no dose limit for `x` by route r (only oral, topical)`.
+pub(crate) fn no_limit_by_route(name: &str, route: Route, only: &[&str]) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "the knowledge base has no dose limit for `{name}` by route {route} (only {})",
+        only.join(", ")
+    );
+    s
+}
