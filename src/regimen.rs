@@ -224,7 +224,7 @@ impl Regimen {
             });
         }
         if let Some(RegimenId::Text(id)) = &raw.id {
-            name("id", id)?;
+            name(|| "id", id)?;
         }
         let patient = match raw.patient {
             Some(p) => patient(p)?,
@@ -274,13 +274,16 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> RegimenError 
     }
 }
 
-fn name(path: &str, s: &str) -> Result<(), RegimenError> {
+/// Checks a name; `path` is written only when the name is refused (most are not, and a path
+/// per item would be most of the cost of reading a regimen).
+fn name<P: Into<String>>(path: impl FnOnce() -> P, s: &str) -> Result<(), RegimenError> {
     if s.trim().is_empty() {
-        return Err(invalid(path, "must not be empty"));
+        return Err(invalid(path(), "must not be empty"));
     }
-    if s.chars().count() > MAX_NAME_CHARS {
+    // Cheap test first: a string of at most MAX_NAME_CHARS bytes has at most as many chars.
+    if s.len() > MAX_NAME_CHARS && s.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(
-            path,
+            path(),
             format!("longer than {MAX_NAME_CHARS} characters"),
         ));
     }
@@ -288,25 +291,29 @@ fn name(path: &str, s: &str) -> Result<(), RegimenError> {
 }
 
 /// A number in `[min, max]` (or `(0, max]` when `positive`), read exactly.
-fn number(
-    path: &str,
+/// `path` is written only on the error path.
+fn number<P: Into<String>>(
+    path: impl FnOnce() -> P,
     v: &serde_json::Value,
     positive: bool,
     max: i64,
 ) -> Result<Ratio, RegimenError> {
     let serde_json::Value::Number(n) = v else {
-        return Err(invalid(path, format!("must be a number, found {v}")));
+        return Err(invalid(path(), format!("must be a number, found {v}")));
     };
-    let r = Ratio::from_json(n).map_err(|e| invalid(path, e.to_string()))?;
+    let r = match Ratio::from_json(n) {
+        Ok(r) => r,
+        Err(e) => return Err(invalid(path(), e.to_string())),
+    };
     if positive && !r.is_positive() {
-        return Err(invalid(path, format!("{r} must be greater than zero")));
+        return Err(invalid(path(), format!("{r} must be greater than zero")));
     }
     if r < Ratio::ZERO {
-        return Err(invalid(path, format!("{r} must not be negative")));
+        return Err(invalid(path(), format!("{r} must not be negative")));
     }
     if r > Ratio::from_int(max) {
         return Err(invalid(
-            path,
+            path(),
             format!("{r} is implausibly large (at most {max})"),
         ));
     }
@@ -316,7 +323,7 @@ fn number(
 fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
     let opt = |v: &Option<serde_json::Value>, path: &str, positive: bool, max: i64| {
         v.as_ref()
-            .map(|v| number(path, v, positive, max))
+            .map(|v| number(|| path, v, positive, max))
             .transpose()
     };
     for (what, list) in [
@@ -335,7 +342,7 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
             });
         }
         for (i, s) in list.iter().enumerate() {
-            name(&format!("{what}[{i}]"), s)?;
+            name(|| format!("{what}[{i}]"), s)?;
         }
     }
     if p.phenotypes.len() > MAX_PATIENT_ENTRIES {
@@ -348,7 +355,7 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
     let mut phenotypes = BTreeMap::new();
     for (gene, value) in &p.phenotypes {
         let path = format!("patient.phenotypes.{gene}");
-        name(&path, gene)?;
+        name(|| path.as_str(), gene)?;
         let phenotype = Phenotype::parse_lenient(value).ok_or_else(|| {
             invalid(
                 &path,
@@ -396,7 +403,7 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
             format!("items[{i}] ({}).{field}", raw.id)
         }
     };
-    name(&format!("items[{i}].id"), &raw.id)?;
+    name(|| format!("items[{i}].id"), &raw.id)?;
     let dose = match &raw.dose {
         None => None,
         Some(d) => {
@@ -410,7 +417,7 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
                     ),
                 )
             })?;
-            let value = number(&at("dose.value"), &d.value, true, i64::MAX)?;
+            let value = number(|| at("dose.value"), &d.value, true, i64::MAX)?;
             let amount = Amount::new(value, unit);
             let (cap, shown) = dose_cap(unit);
             let size = match unit.dimension() {
@@ -429,12 +436,12 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
     let times_per_day = raw
         .times_per_day
         .as_ref()
-        .map(|v| number(&at("times_per_day"), v, true, 48))
+        .map(|v| number(|| at("times_per_day"), v, true, 48))
         .transpose()?;
     let days = match &raw.days {
         None => None,
         Some(v) => {
-            let d = number(&at("days"), v, true, 3650)?;
+            let d = number(|| at("days"), v, true, 3650)?;
             if d.denom() != 1 {
                 return Err(invalid(
                     at("days"),

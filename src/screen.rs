@@ -23,7 +23,7 @@ use serde::{Serialize, Serializer};
 
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
-use crate::report::{Finding, Report};
+use crate::report::{Finding, FindingIdJson, Report};
 use crate::vocab::Severity;
 
 /// What each report line holds.
@@ -562,33 +562,11 @@ impl Serialize for CompactFindings<'_, '_> {
 
 struct CompactFinding<'r, 'a>(&'r Finding<'a>);
 
-/// `rule/a+b@c`, written without building the string.
-struct FindingId<'r, 'a>(&'r Finding<'a>);
-
-impl std::fmt::Display for FindingId<'_, '_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let x = self.0;
-        f.write_str(x.rule())?;
-        f.write_str("/")?;
-        for (i, item) in x.items().iter().enumerate() {
-            if i > 0 {
-                f.write_str("+")?;
-            }
-            f.write_str(item)?;
-        }
-        if let Some(c) = x.condition().or(x.allergy()) {
-            f.write_str("@")?;
-            f.write_str(c)?;
-        }
-        Ok(())
-    }
-}
-
 impl Serialize for CompactFinding<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = self.0;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &Collected(FindingId(f)))?;
+        m.serialize_entry("id", &FindingIdJson(f))?;
         m.serialize_entry("kind", &f.kind)?;
         m.serialize_entry("severity", &f.severity)?;
         m.serialize_entry("items", f.items())?;
@@ -612,15 +590,6 @@ impl Serialize for CompactFinding<'_, '_> {
             m.serialize_entry("overridden", o)?;
         }
         m.end()
-    }
-}
-
-/// Serializes a `Display` value as a string without allocating it first.
-struct Collected<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Collected<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
     }
 }
 

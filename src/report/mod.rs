@@ -25,6 +25,7 @@ use crate::vocab::{Route, Severity};
 
 pub(crate) use finding::Items;
 pub use finding::{Finding, Origin};
+pub(crate) use json::FindingIdJson;
 
 /// A number with its unit, as a finding reports it (`4100 mg/day`, `96 MME/day`, `7 days`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
