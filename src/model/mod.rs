@@ -443,7 +443,20 @@ pub fn name_key(name: &str, out: &mut String) {
     out.clear();
     let mut gap = false;
     for c in name.chars() {
-        if c == '\'' || c == '\u{2019}' {
+        if c.is_ascii() {
+            // The common case, without Unicode tables.
+            if c.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push('-');
+                }
+                gap = false;
+                out.push(c.to_ascii_lowercase());
+            } else if c != '\'' {
+                gap = true;
+            }
+            continue;
+        }
+        if c == '\u{2019}' {
             continue;
         }
         if c.is_alphanumeric() {
@@ -469,6 +482,18 @@ mod tests {
     }
 
     #[test]
+    fn the_ascii_path_agrees_with_unicode_rules() {
+        for b in 0u8..128 {
+            let c = b as char;
+            assert_eq!(c.is_ascii_alphanumeric(), c.is_alphanumeric(), "{b}");
+            assert_eq!(
+                c.to_lowercase().collect::<String>(),
+                c.to_ascii_lowercase().to_string()
+            );
+        }
+    }
+
+    #[test]
     fn name_keys_fold_case_and_punctuation() {
         assert_eq!(key("St. John's Wort"), "st-johns-wort");
         assert_eq!(key("  TYLENOL "), "tylenol");
@@ -478,6 +503,11 @@ mod tests {
         );
         assert_eq!(key("5-HTP"), "5-htp");
         assert_eq!(key("--"), "");
+        // Beyond ASCII: letters fold, a typographic apostrophe is dropped, other marks split.
+        assert_eq!(
+            key("Ginkgo BILOBA\u{2019}s \u{00C9}xtrait\u{2014}100"),
+            "ginkgo-bilobas-\u{00E9}xtrait-100"
+        );
     }
 
     #[test]
