@@ -18,12 +18,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
-use crate::report::{Finding, FindingIdJson, Report};
 use crate::vocab::Severity;
 
 /// What each report line holds.
@@ -486,7 +485,7 @@ fn check_line(
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
     match format {
         LineFormat::Full => serde_json::to_writer(&mut *out, &report),
-        LineFormat::Compact => serde_json::to_writer(&mut *out, &Compact(&report)),
+        LineFormat::Compact => serde_json::to_writer(&mut *out, &report.compact()),
     }
     .expect("writing to memory succeeds");
     Ok(report.max_severity())
@@ -508,87 +507,6 @@ impl Serialize for ErrorLine<'_> {
         }
         m.serialize_entry("status", "error")?;
         m.serialize_entry("error", self.error)?;
-        m.end()
-    }
-}
-
-/// The compact form of a report.
-struct Compact<'r, 'a>(&'r Report<'a>);
-
-impl Serialize for Compact<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let r = self.0;
-        let mut m = s.serialize_map(None)?;
-        if let Some(id) = r.id {
-            m.serialize_entry("id", id)?;
-        }
-        m.serialize_entry("status", if r.is_clean() { "clean" } else { "findings" })?;
-        if let Some(s) = r.max_severity() {
-            m.serialize_entry("max_severity", &s)?;
-        }
-        m.serialize_entry("counts", &Counts(r))?;
-        m.serialize_entry("findings", &CompactFindings(&r.findings))?;
-        m.serialize_entry("skipped", &r.skipped)?;
-        m.end()
-    }
-}
-
-/// `{"contraindicated": n, ...}` in the order of the full report.
-struct Counts<'r, 'a>(&'r Report<'a>);
-
-impl Serialize for Counts<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut counts = self.0.counts();
-        counts.sort_by_key(|(s, _)| s.as_str());
-        let mut m = s.serialize_map(Some(counts.len()))?;
-        for (severity, n) in counts {
-            m.serialize_entry(severity.as_str(), &n)?;
-        }
-        m.end()
-    }
-}
-
-struct CompactFindings<'r, 'a>(&'r [Finding<'a>]);
-
-impl Serialize for CompactFindings<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for f in self.0 {
-            seq.serialize_element(&CompactFinding(f))?;
-        }
-        seq.end()
-    }
-}
-
-struct CompactFinding<'r, 'a>(&'r Finding<'a>);
-
-impl Serialize for CompactFinding<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let f = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &FindingIdJson(f))?;
-        m.serialize_entry("kind", &f.kind)?;
-        m.serialize_entry("severity", &f.severity)?;
-        m.serialize_entry("items", f.items())?;
-        m.serialize_entry("rule", f.rule())?;
-        if let Some(c) = f.condition() {
-            m.serialize_entry("condition", c)?;
-        }
-        if let Some(a) = f.allergy() {
-            m.serialize_entry("allergy", a)?;
-        }
-        if let Some(i) = f.input() {
-            m.serialize_entry("input", i)?;
-        }
-        if let Some(e) = f.evidence() {
-            m.serialize_entry("evidence", &e)?;
-        }
-        if let Some(d) = f.dose() {
-            m.serialize_entry("dose", d)?;
-        }
-        if let Some(o) = &f.overridden {
-            m.serialize_entry("overridden", o)?;
-        }
         m.end()
     }
 }

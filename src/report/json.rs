@@ -14,6 +14,9 @@ use super::{Finding, MonitoringNeed, Reason, Report, Skipped};
 struct FindingJson<'r, 'a> {
     f: &'r Finding<'a>,
     model: &'a Model,
+    /// With the texts that belong to the rule (summary, management, monitoring, sources,
+    /// mechanism, effect, uncertainty); without them in the compact form.
+    texts: bool,
 }
 
 struct CitationJson<'a> {
@@ -55,6 +58,12 @@ impl Serialize for FindingJson<'_, '_> {
         if let Some(i) = f.input() {
             m.serialize_entry("input", i)?;
         }
+        if !self.texts {
+            if let Some(e) = f.evidence() {
+                m.serialize_entry("evidence", &e)?;
+            }
+            return dose_and_override(f, m);
+        }
         m.serialize_entry("summary", &SummaryJson(f))?;
         m.serialize_entry("management", &f.management())?;
         m.serialize_entry(
@@ -82,14 +91,19 @@ impl Serialize for FindingJson<'_, '_> {
         if let Some(u) = f.uncertainty() {
             m.serialize_entry("uncertainty", &u)?;
         }
-        if let Some(d) = f.dose() {
-            m.serialize_entry("dose", d)?;
-        }
-        if let Some(o) = &f.overridden {
-            m.serialize_entry("overridden", o)?;
-        }
-        m.end()
+        dose_and_override(f, m)
     }
+}
+
+/// The last fields of a finding, in both forms.
+fn dose_and_override<M: SerializeMap>(f: &Finding<'_>, mut m: M) -> Result<M::Ok, M::Error> {
+    if let Some(d) = f.dose() {
+        m.serialize_entry("dose", d)?;
+    }
+    if let Some(o) = &f.overridden {
+        m.serialize_entry("overridden", o)?;
+    }
+    m.end()
 }
 
 struct MonitoringJson<'r, 'a> {
@@ -266,31 +280,50 @@ impl Serialize for CountsJson {
 
 impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        if let Some(id) = self.id {
-            m.serialize_entry("id", id)?;
-        }
-        m.serialize_entry("status", if self.is_clean() { "clean" } else { "findings" })?;
-        if let Some(s) = self.max_severity() {
-            m.serialize_entry("max_severity", &s)?;
-        }
-        m.serialize_entry("counts", &CountsJson(self.counts()))?;
-        m.serialize_entry("resolved", &self.resolved)?;
-        m.serialize_entry(
-            "findings",
-            &Seq(self.findings.iter().map(|f| FindingJson {
-                f,
-                model: self.model,
-            })),
-        )?;
+        write_report(self, s, true)
+    }
+}
+
+/// The compact form of a report (see [`Report::compact`]).
+pub struct Compact<'r, 'a>(pub(super) &'r Report<'a>);
+
+impl Serialize for Compact<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_report(self.0, s, false)
+    }
+}
+
+/// The report; `full` adds what resolved to what, the rules' texts and the merged monitoring.
+fn write_report<S: Serializer>(r: &Report<'_>, s: S, full: bool) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    if let Some(id) = r.id {
+        m.serialize_entry("id", id)?;
+    }
+    m.serialize_entry("status", if r.is_clean() { "clean" } else { "findings" })?;
+    if let Some(s) = r.max_severity() {
+        m.serialize_entry("max_severity", &s)?;
+    }
+    m.serialize_entry("counts", &CountsJson(r.counts()))?;
+    if full {
+        m.serialize_entry("resolved", &r.resolved)?;
+    }
+    m.serialize_entry(
+        "findings",
+        &Seq(r.findings.iter().map(|f| FindingJson {
+            f,
+            model: r.model,
+            texts: full,
+        })),
+    )?;
+    if full {
         m.serialize_entry(
             "monitoring",
             &MonitoringJson {
-                report: self,
-                needs: self.monitoring(),
+                report: r,
+                needs: r.monitoring(),
             },
         )?;
-        m.serialize_entry("skipped", &self.skipped)?;
-        m.end()
     }
+    m.serialize_entry("skipped", &r.skipped)?;
+    m.end()
 }

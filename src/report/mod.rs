@@ -25,7 +25,7 @@ use crate::vocab::{Route, Severity};
 
 pub(crate) use finding::Items;
 pub use finding::{Finding, Origin};
-pub(crate) use json::FindingIdJson;
+pub use json::Compact;
 
 /// A number with its unit, as a finding reports it (`4100 mg/day`, `96 MME/day`, `7 days`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,6 +386,14 @@ impl<'a> Report<'a> {
             }
         }
         counts
+    }
+
+    /// The report without its texts, for screening many regimens: `id`, `status`,
+    /// `max_severity`, `counts`, `findings` (each without `summary`, `management`,
+    /// `monitoring`, `sources`, `mechanism`, `effect` and `uncertainty`, which belong to the
+    /// rule and can be looked up by its id) and `skipped`. Serialize it with serde.
+    pub fn compact(&self) -> Compact<'_, 'a> {
+        Compact(self)
     }
 
     /// The report as one line of JSON.
