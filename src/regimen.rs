@@ -191,8 +191,20 @@ impl Regimen {
             Ok(raw) => raw,
             Err(_) => {
                 // Parse again, slower, to name the field that failed.
-                let de = &mut serde_json::Deserializer::from_str(text);
-                match serde_path_to_error::deserialize::<_, RawRegimen>(de) {
+                let mut de = serde_json::Deserializer::from_str(text);
+                let parsed = serde_path_to_error::deserialize::<_, RawRegimen>(&mut de);
+                // What failed the first parse may come after the regimen: a second object, a
+                // stray word. It must not be dropped silently, so the end is checked too.
+                if let (Ok(_), Err(e)) = (&parsed, de.end()) {
+                    return Err(RegimenError::Json {
+                        line: e.line(),
+                        column: e.column(),
+                        path: ".".to_string(),
+                        message: "trailing characters after the regimen (one regimen per input)"
+                            .to_string(),
+                    });
+                }
+                match parsed {
                     Ok(raw) => raw,
                     Err(e) => {
                         let path = with_item_id(text, e.path().to_string());

@@ -380,3 +380,19 @@ fn overlong_texts_in_data_are_refused() {
         _ => panic!("an overlong summary loaded"),
     }
 }
+
+#[test]
+fn content_after_the_regimen_is_refused_not_dropped() {
+    // A second regimen, a stray word, a second closing brace: each would otherwise be lost.
+    for text in [
+        r#"{"items":[{"id":"acetaminophen"}]}{"items":[{"id":"warfarin"}]}"#,
+        r#"{"items":[{"id":"acetaminophen"}]} xx"#,
+        r#"{"items":[{"id":"acetaminophen"}]}}"#,
+        r#"{"items":[{"id":"acetaminophen"}]}, {"items":[]}"#,
+    ] {
+        let e = refused(text).to_string();
+        assert!(e.contains("trailing characters"), "{text}: {e}");
+    }
+    // Whitespace after the regimen is fine.
+    assert!(Regimen::from_json("{\"items\":[{\"id\":\"acetaminophen\"}]}\n  \n").is_ok());
+}

@@ -340,6 +340,9 @@ fn unknown_items_are_findings_never_clean() {
         rules,
         ["medcheck:unknown-allergy", "medcheck:unknown-condition"]
     );
+    // An allergy that was not checked is as serious as an item that was not: major.
+    assert_eq!(report["findings"][0]["severity"], "major");
+    assert_eq!(report["findings"][1]["severity"], "moderate");
 }
 
 #[test]

@@ -280,10 +280,13 @@ impl<'a> Checker<'a> {
             });
             match ok {
                 Some(c) => out.push(c),
+                // Major, as an unknown item is: the allergy was not checked against anything,
+                // and a missed allergy is the all-clear that hurts. (An unknown condition stays
+                // moderate: problem lists are long, and most of their entries bear on no rule.)
                 None => self.unknown(
                     builtin::UNKNOWN_ALLERGY,
                     input,
-                    Severity::Moderate,
+                    Severity::Major,
                     Unknown::Allergy,
                 ),
             }
