@@ -334,3 +334,28 @@ fn every_rule_cites_a_source_and_names_an_evidence_level() {
         assert!(!rule.sources.is_empty(), "{}", rule.id);
     }
 }
+
+#[test]
+fn the_issues_condition_and_therapy_names_resolve() {
+    // Written as issue 4 lists them; each must resolve, not be an unknown item.
+    let kb = medcheck::KnowledgeBase::bundled();
+    for (name, id) in [
+        ("GI bleeding history", "peptic-ulcer-disease"),
+        ("GI bleeding", "peptic-ulcer-disease"),
+        ("QT prolongation history", "long-qt"),
+        ("implanted electronic device", "pacemaker"),
+        ("COPD", "copd"),
+        ("respiratory insufficiency", "respiratory-insufficiency"),
+        ("bleeding disorder", "bleeding-disorder"),
+        ("renal failure", "chronic-kidney-disease"),
+        ("hot packs", "heat-therapy"),
+        ("heating pad", "heat-therapy"),
+        ("sauna", "heat-therapy"),
+    ] {
+        let c = kb
+            .index()
+            .resolve(name)
+            .unwrap_or_else(|| panic!("{name} does not resolve"));
+        assert_eq!(&*kb.model().concept(c).id, id, "{name}");
+    }
+}

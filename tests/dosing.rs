@@ -353,6 +353,23 @@ fn pediatric_bands_use_mg_per_kg_of_the_childs_weight() {
     );
     // The same dose in an adult is fine.
     assert!(dose_findings(&run(&regimen(ADULT, &[item]))).is_empty());
+    // The label's "6 months to 12 years" includes the twelve-year-old: 600 mg four times a day
+    // for 30 kg is 80 mg/kg/day, twice the maximum, though within the adult limits.
+    let twelve = r#"{"age_years": 12, "weight_kg": 30}"#;
+    let item = r#"{"id": "ibuprofen", "dose": {"value": 600, "unit": "mg"}, "times_per_day": 4}"#;
+    let report = run(&regimen(twelve, &[item]));
+    let bands: Vec<&str> = of_kind(&report, "dose-limit")
+        .iter()
+        .map(|f| f["dose"]["band"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bands,
+        ["child-6-months-to-12", "child-6-months-to-12"],
+        "{report}"
+    );
+    // At 13 the adult limits apply alone.
+    let thirteen = r#"{"age_years": 13, "weight_kg": 30}"#;
+    assert!(dose_findings(&run(&regimen(thirteen, &[item]))).is_empty());
 }
 
 #[test]
