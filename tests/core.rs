@@ -543,3 +543,31 @@ fn condition_icd10_codes_are_checked_and_resolve() {
     );
     assert_eq!(report["findings"][0]["rule"], "nsaid-bleeding");
 }
+
+#[test]
+fn a_phenotype_no_rule_reads_is_reported_as_not_checked() {
+    let kb = medcheck::KnowledgeBase::bundled();
+    // A misspelt gene: the codeine rule for CYP2D6 cannot see it, and the report must say so.
+    let report = check_json(
+        kb,
+        json!({"patient": {"phenotypes": {"CPY2D6": "ultrarapid", "cyp2d6": "normal"}},
+               "items": [{"id": "codeine"}]}),
+    );
+    let skipped: Vec<(&str, &str)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["item"].as_str().unwrap(),
+                s["checks"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        skipped.contains(&("CPY2D6", "pharmacogenomic")),
+        "{skipped:?}"
+    );
+    // The gene the rules use, in any case, is not reported.
+    assert!(!skipped.iter().any(|s| s.0 == "CYP2D6"), "{skipped:?}");
+}

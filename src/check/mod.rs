@@ -10,7 +10,7 @@ use crate::index::{Index, Rank};
 use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
-use crate::report::{Finding, Items, Report, Resolved};
+use crate::report::{Finding, Items, Report, Resolved, Skipped};
 use crate::vocab::{FindingKind, Route, Severity};
 
 pub use dose::crcl_cockcroft_gault;
@@ -132,7 +132,7 @@ pub fn check<'a>(
     c.condition_rules();
     c.allergies(&allergies);
     c.pharmacogenomics(regimen);
-    let skipped = dose::check(
+    let mut skipped = dose::check(
         model,
         index,
         c.ids,
@@ -141,6 +141,20 @@ pub fn check<'a>(
         &c.conditions,
         &mut c.findings,
     );
+    // A phenotype no rule reads (a misspelt gene, or one the data does not cover) was not
+    // checked against anything: say so rather than pass it over.
+    for gene in regimen.patient.phenotypes.keys() {
+        if !index.knows_gene(gene) {
+            skipped.push(Skipped::new(
+                gene,
+                &["pharmacogenomic"][..],
+                format!(
+                    "no rule in the knowledge base reads gene `{gene}`, so its phenotype was not \
+                     checked"
+                ),
+            ));
+        }
+    }
     Ok(Report::new(
         model,
         regimen.id.as_ref(),

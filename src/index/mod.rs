@@ -71,6 +71,8 @@ pub struct Index {
     rule_ranks: ranks::Ranked,
     /// Ranks of the checker's own rule ids among those, computed on first use.
     builtin_ranks: std::sync::OnceLock<Box<[Rank]>>,
+    /// The genes pharmacogenomic rules name, sorted.
+    genes: Box<[Box<str>]>,
 }
 
 /// The id of entry `i` of the rules, dose limits and MME thresholds taken end to end.
@@ -162,6 +164,16 @@ impl Index {
             }
         }
         drop(fill);
+        let mut genes: Vec<Box<str>> = model
+            .rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RuleKind::Pharmacogenomic { gene, .. } => Some(Box::from(&**gene)),
+                _ => None,
+            })
+            .collect();
+        genes.sort_unstable();
+        genes.dedup();
         let mut hits: Vec<Hit> = Vec::with_capacity(entries.len());
         let mut firsts: Vec<(u32, u32, u32)> = Vec::new();
         for lo in 0..n {
@@ -264,7 +276,13 @@ impl Index {
             concept_ranks,
             rule_ranks,
             builtin_ranks: Default::default(),
+            genes: genes.into(),
         }
+    }
+
+    /// True when some pharmacogenomic rule names `gene` (as the rules spell it, upper case).
+    pub fn knows_gene(&self, gene: &str) -> bool {
+        self.genes.binary_search_by(|g| (**g).cmp(gene)).is_ok()
     }
 
     /// Looks a name up: an id, display name, synonym or brand, any case and punctuation, or
