@@ -561,3 +561,49 @@ fn coded_conditions_resolve_by_icd10_category() {
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule()).collect();
     assert!(rules.contains(&"nsaid-chronic-kidney-disease"), "{rules:?}");
 }
+
+#[test]
+fn ended_orders_are_noted_and_unknown_statuses_refused() {
+    let warfarin = json!({"coding": [{"system": RXNORM, "code": "11289"}]});
+    let stopped = |id: &str, status: &str| {
+        json!({"resourceType": "MedicationRequest", "id": id, "status": status,
+               "medicationCodeableConcept": warfarin.clone()})
+    };
+    // A stopped order is not part of the regimen, and the report says it was left out.
+    let m = map(json!([
+        stopped("w", "stopped"),
+        request("i", json!({"text": "ibuprofen"}), json!([]))
+    ]));
+    assert_eq!(m.left_out, ["MedicationRequest/w: status stopped"]);
+    let report = m.check(kb()).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.items() != ["ibuprofen", "warfarin"])
+    );
+    let noted = report
+        .skipped
+        .iter()
+        .find(|s| s.item == "MedicationRequest/w")
+        .expect("the stopped order is in skipped");
+    assert_eq!(*noted.checks, ["all"]);
+    assert!(
+        noted.reason().contains("status stopped"),
+        "{}",
+        noted.reason()
+    );
+    // A status that is no FHIR code is refused, naming the resource and field: dropping the
+    // order or keeping it would both be a guess.
+    for status in ["Active", "weird-status", ""] {
+        let e = fhir::map_bundle(
+            kb(),
+            &bundle(json!([stopped("w", status)])),
+            &on("2024-06-03"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("MedicationRequest/w.status: "), "{e}");
+        assert!(e.contains("allowed: active, cancelled"), "{e}");
+    }
+}

@@ -172,19 +172,30 @@ impl<'r> Mapper<'r> {
         match &e.resource {
             Resource::MedicationRequest(m) => {
                 const CURRENT: &[&str] = &["active", "draft", "on-hold", "unknown"];
-                self.medication(e, m, CURRENT, &m.dosage_instruction)
+                const ENDED: &[&str] = &[
+                    "cancelled",
+                    "completed",
+                    "entered-in-error",
+                    "stopped",
+                    "ended",
+                ];
+                if !self.is_current(e, m.status.as_deref(), CURRENT, ENDED)? {
+                    return Ok(());
+                }
+                self.medication(e, m, &m.dosage_instruction)
             }
             Resource::MedicationStatement(m) => {
                 const CURRENT: &[&str] = &["active", "intended", "on-hold", "unknown"];
-                self.medication(e, m, CURRENT, &m.dosage)
+                const ENDED: &[&str] = &["completed", "entered-in-error", "stopped", "not-taken"];
+                if !self.is_current(e, m.status.as_deref(), CURRENT, ENDED)? {
+                    return Ok(());
+                }
+                self.medication(e, m, &m.dosage)
             }
             Resource::ServiceRequest(s) => {
                 const CURRENT: &[&str] = &["draft", "active", "on-hold", "unknown"];
-                let status = s.status.as_deref().unwrap_or("unknown");
-                if !CURRENT.contains(&status) {
-                    self.out
-                        .left_out
-                        .push(format!("{}: status {status}", e.name));
+                const ENDED: &[&str] = &["revoked", "completed", "entered-in-error"];
+                if !self.is_current(e, s.status.as_deref(), CURRENT, ENDED)? {
                     return Ok(());
                 }
                 let cc = s.code.clone().unwrap_or_default();
@@ -287,20 +298,53 @@ impl<'r> Mapper<'r> {
         Ok(found.flatten())
     }
 
+    /// True when a resource with this status is part of the current regimen. One that has
+    /// ended is left out (listed in `left_out` and, so that nothing vanishes from the report,
+    /// in `skipped`); a status that is not a FHIR code at all is refused, since guessing
+    /// either way could hide an interaction.
+    fn is_current(
+        &mut self,
+        e: &Entry,
+        status: Option<&str>,
+        current: &[&str],
+        ended: &[&str],
+    ) -> Result<bool, FhirError> {
+        let status = status.unwrap_or("unknown");
+        if current.contains(&status) {
+            return Ok(true);
+        }
+        if !ended.contains(&status) {
+            let mut allowed: Vec<&str> = current.iter().chain(ended).copied().collect();
+            allowed.sort_unstable();
+            return Err(super::invalid(
+                format!("{}.status", e.name),
+                format!(
+                    "`{status}` is not a status code of this resource (allowed: {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        self.out
+            .left_out
+            .push(format!("{}: status {status}", e.name));
+        self.note(
+            None,
+            &e.name,
+            &["all"],
+            format!(
+                "{}: status {status}, so it is not part of the current regimen",
+                e.name
+            ),
+        );
+        Ok(false)
+    }
+
     fn medication(
         &mut self,
         e: &Entry,
         m: &MedicationUse,
-        current: &[&str],
         dosages: &[model::Dosage],
     ) -> Result<(), FhirError> {
-        let status = m.status.as_deref().unwrap_or("unknown");
-        if !current.contains(&status) {
-            self.out
-                .left_out
-                .push(format!("{}: status {status}", e.name));
-            return Ok(());
-        }
         let direct = m.medication_codeable_concept.clone().unwrap_or_default();
         let referenced = self.referenced(e, m)?;
         let reference_display = m
