@@ -607,3 +607,41 @@ fn ended_orders_are_noted_and_unknown_statuses_refused() {
         assert!(e.contains("allowed: active, cancelled"), "{e}");
     }
 }
+
+#[test]
+fn an_implausible_dose_or_frequency_refuses_the_order_rather_than_dropping_it() {
+    let acetaminophen = json!({"text": "acetaminophen"});
+    let order = |value: f64, unit: &str, frequency: u32| {
+        request(
+            "a",
+            acetaminophen.clone(),
+            json!([{"timing": {"repeat": {"frequency": frequency, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit,
+                                     "system": "http://unitsofmeasure.org", "code": unit}}]}]),
+        )
+    };
+    // 99 g four times a day is checked: dose findings.
+    let m = map(json!([order(99.0, "g", 4)]));
+    let report = m.check(kb()).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.kind == medcheck::FindingKind::DoseLimit)
+    );
+    // Past the bounds, the dose is not dropped (that would leave no dose finding): refused.
+    for (value, unit, frequency) in [(150.0, "g", 4), (1e12, "mg", 4), (1000.0, "mg", 100)] {
+        let e = fhir::map_bundle(
+            kb(),
+            &bundle(json!([order(value, unit, frequency)])),
+            &on("2024-06-03"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("MedicationRequest/a.dosageInstruction: "),
+            "{e}"
+        );
+        assert!(e.contains("implausibly"), "{e}");
+    }
+}

@@ -19,6 +19,10 @@ pub(crate) struct Reading {
     pub route: Option<Route>,
     /// Why the dose, frequency or duration could not be read.
     pub problems: Vec<String>,
+    /// A dose or frequency past plausible bounds (`150 g`, 100 a day). Not a reading problem
+    /// to check around: leaving the dose out would turn an overdose into no dose finding, so
+    /// the caller refuses the order, as a typed regimen is refused.
+    pub implausible: Option<String>,
 }
 
 /// The v3 GTS abbreviations with an exact number of doses a day.
@@ -145,7 +149,7 @@ fn amount(q: &Quantity) -> Result<Amount, String> {
     };
     if size.is_none_or(|s| s > cap) {
         return Err(format!(
-            "dose {text} is implausibly large (at most {cap_text})"
+            "dose {text} is {IMPLAUSIBLE} large (at most {cap_text})"
         ));
     }
     Ok(amount)
@@ -229,7 +233,7 @@ fn times_per_day(dosage: &Dosage) -> Result<Option<Ratio>, String> {
     };
     if per_day > Ratio::from_int(MAX_TIMES_PER_DAY) {
         return Err(format!(
-            "timing gives {per_day} doses a day, implausibly many (at most {MAX_TIMES_PER_DAY})"
+            "timing gives {per_day} doses a day, {IMPLAUSIBLE} many (at most {MAX_TIMES_PER_DAY})"
         ));
     }
     Ok(Some(per_day))
@@ -255,6 +259,9 @@ pub(crate) fn route(cc: &CodeableConcept) -> Option<Route> {
         })
     })
 }
+
+/// The word that marks a value past plausible bounds in a message.
+const IMPLAUSIBLE: &str = "implausibly";
 
 /// Reads the dosage list of one MedicationRequest (`dosageInstruction`) or MedicationStatement
 /// (`dosage`).
@@ -298,6 +305,7 @@ pub(crate) fn read(dosages: &[Dosage]) -> Reading {
             match quantity {
                 Some(q) => match amount(q) {
                     Ok(a) => out.dose = Some(a),
+                    Err(e) if e.contains(IMPLAUSIBLE) => out.implausible = Some(e),
                     Err(e) => out.problems.push(e),
                 },
                 None => out.problems.push(
@@ -312,6 +320,7 @@ pub(crate) fn read(dosages: &[Dosage]) -> Reading {
     }
     match times_per_day(dosage) {
         Ok(t) => out.times_per_day = t,
+        Err(e) if e.contains(IMPLAUSIBLE) => out.implausible = Some(e),
         Err(e) => out.problems.push(e),
     }
     if let Some(bounds) = dosage

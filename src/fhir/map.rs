@@ -373,6 +373,13 @@ impl<'r> Mapper<'r> {
                 .unwrap_or_else(|| format!("{} (no medication code or text)", e.name))
         });
         let reading = dosage::read(dosages);
+        if let Some(why) = reading.implausible {
+            let field = match e.resource {
+                Resource::MedicationStatement(_) => "dosage",
+                _ => "dosageInstruction",
+            };
+            return Err(super::invalid(format!("{}.{field}", e.name), why));
+        }
         let mut days = reading.days;
         let mut problems = reading.problems;
         if let Some(supply) = m
