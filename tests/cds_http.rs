@@ -455,3 +455,47 @@ fn an_oversized_request_is_refused_and_the_service_keeps_serving() {
     let a = send(addr, &request("GET", "/cds-services", None, ""));
     assert_eq!(a.status, 200);
 }
+
+#[test]
+fn cards_show_local_overrides() {
+    // The example override file raises St John's wort with oxycodone to major and disables the
+    // acupuncture-anticoagulant rule (to info); a card must say so, with who decided it.
+    let text = std::fs::read_to_string("examples/overrides.json").unwrap();
+    let overrides = medcheck::Overrides::from_json("examples/overrides.json", &text).unwrap();
+    let kb = overrides.apply(KnowledgeBase::bundled()).unwrap();
+    let service = Service::new(kb).with_as_of("2024-06-03".parse::<Date>().unwrap());
+    let order = |id: &str, status: &str, text: &str| {
+        json!({"resource": {"resourceType": "MedicationRequest", "id": id, "status": status,
+                            "intent": "order", "medicationCodeableConcept": {"text": text}}})
+    };
+    let request = json!({
+        "hook": "order-sign", "hookInstance": "h-1",
+        "context": {"userId": "Practitioner/a", "patientId": "p",
+                    "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                    "entry": [order("o", "draft", "oxycodone")]}},
+        "prefetch": {"medications": {"resourceType": "Bundle", "type": "searchset",
+                                     "entry": [order("s", "active", "St John's wort")]}}
+    });
+    let answer: Value = serde_json::from_str(
+        &service
+            .call("medcheck-order-sign", request.to_string().as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    let cards = answer["cards"].as_array().unwrap();
+    let card = cards
+        .iter()
+        .find(|c| {
+            c["detail"]
+                .as_str()
+                .unwrap()
+                .contains("st-johns-wort-oxycodone")
+        })
+        .unwrap_or_else(|| panic!("{answer:#}"));
+    let detail = card["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("**Local override:** severity changed from moderate to major by Pharmacy and Therapeutics Committee, 2026-11"),
+        "{detail}"
+    );
+    assert_eq!(card["indicator"], "critical");
+}

@@ -209,6 +209,15 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
             head += &format!(" · evidence: {e}");
         }
         detail += &head;
+        if let Some(o) = &f.overridden {
+            // No override is invisible: the card says what the knowledge base said.
+            detail += &format!(
+                "\n\n**Local override:** severity changed from {} to {} by {}",
+                o.from,
+                o.to,
+                md(o.by)
+            );
+        }
         detail += "\n\n";
         detail += &f.summary();
         detail += "\n";
