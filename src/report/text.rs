@@ -58,6 +58,10 @@ pub(super) fn to_text(report: &Report<'_>) -> String {
                 .collect();
             let _ = writeln!(out, "  Monitor: {}", what.join("; "));
         }
+        if let Some(u) = f.uncertainty() {
+            // What the sources are unsure of travels with the advice, at a terminal too.
+            let _ = writeln!(out, "  Uncertain: {u}");
+        }
         let mut sources: Vec<&str> = Vec::new();
         for c in f.sources() {
             let id = &*model.source(c.source).id;
