@@ -801,14 +801,35 @@ fn a_substance_without_a_limit_or_by_another_route_is_skipped_with_the_reason() 
     let report = run(&regimen(
         ADULT,
         &[
-            r#"{"id": "ketorolac", "dose": {"value": 30, "unit": "mg"}, "route": "iv", "times_per_day": 4, "days": 2}"#,
+            r#"{"id": "ibuprofen", "dose": {"value": 400, "unit": "mg"}, "route": "iv", "times_per_day": 4, "days": 2}"#,
         ],
     ));
-    let reason = skipped(&report, "ketorolac").unwrap()["reason"]
+    let reason = skipped(&report, "ibuprofen").unwrap()["reason"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(reason.contains("by route iv (only oral)"), "{reason}");
+}
+
+#[test]
+fn without_a_route_a_dose_over_every_routes_limit_is_a_finding() {
+    // Ketorolac has oral, IV and IM limits. 160 mg a day is over all three daily maxima
+    // (40, 120, 120): a finding against the most lenient, true whatever the route. 40 mg a dose
+    // is over the oral and IV single-dose maxima but not the IM one: a note, not a finding.
+    let item = r#"{"id": "ketorolac", "dose": {"value": 40, "unit": "mg"}, "times_per_day": 4, "days": 3}"#;
+    let report = run(&regimen(ADULT, &[item]));
+    let f = one(&report, "dose-limit");
+    assert_eq!(f["dose"]["limit"], "max-daily");
+    assert_eq!(num(&f["dose"]["max"]["value"]), 120.0);
+    let reason = skipped(&report, "ketorolac").unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("as oral it would be over the single-dose maximum"),
+        "{reason}"
+    );
+    assert!(!reason.contains("as im"), "{reason}");
 }
 
 // ---------------------------------------------------------------- monitoring
@@ -957,4 +978,33 @@ fn a_topical_patch_counts_its_amount_per_patch() {
             .contains("no dose limit for `lidocaine`"),
         "{s}"
     );
+}
+
+#[test]
+fn ketorolac_by_injection_has_its_own_limits_and_the_five_day_course() {
+    let item = |route: &str, dose: u32, days: u32| {
+        format!(
+            r#"{{"id": "ketorolac", "dose": {{"value": {dose}, "unit": "mg"}}, "times_per_day": 4, "days": {days}, "route": "{route}"}}"#
+        )
+    };
+    // The labelled IV and IM regimens under 65 for 5 days: nothing.
+    for route in ["iv", "im"] {
+        assert!(dose_findings(&run(&regimen(ADULT, &[&item(route, 30, 5)]))).is_empty());
+    }
+    // A sixth day is over the course limit, by either route.
+    for route in ["iv", "im"] {
+        let report = run(&regimen(ADULT, &[&item(route, 30, 6)]));
+        let f = of_kind(&report, "dose-limit");
+        assert_eq!(f.len(), 1, "{report}");
+        assert_eq!(f[0]["rule"], format!("ketorolac-{route}"));
+        assert_eq!(f[0]["dose"]["limit"], "max-days");
+    }
+    // At 65 or older the daily maximum halves: 30 mg four times a day is over 60 mg/day.
+    let older = r#"{"age_years": 70, "weight_kg": 70}"#;
+    let report = run(&regimen(older, &[&item("iv", 30, 2)]));
+    let bands: Vec<&str> = of_kind(&report, "dose-limit")
+        .iter()
+        .map(|f| f["dose"]["band"].as_str().unwrap())
+        .collect();
+    assert_eq!(bands, ["age-65-or-older", "age-65-or-older"], "{report}");
 }

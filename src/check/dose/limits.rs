@@ -317,35 +317,87 @@ impl<'a> Limits<'a, '_> {
             });
             return;
         }
-        // No route, and the limits differ by route: a dose within every one of them is within
-        // its limit whatever the route; otherwise say which route's limit it would exceed.
-        let mut over = Vec::new();
-        for (_, limit) in candidates.iter() {
+        // No route, and the limits differ by route. A dose within every one of them is within
+        // its limit whatever the route. A dose over every route's limit of one kind is over it
+        // whatever the route: that is a finding, made against the most lenient of them, so it
+        // holds for any route. Over some routes' limits only, the skipped note says which. What
+        // could not be compared (no `days`, a band needing the weight) is noted once a kind.
+        let mut outcomes: Vec<(usize, &'a DoseLimit, Outcome<'a>)> = Vec::new();
+        let mut routes = 0;
+        for (place, limit) in candidates.iter() {
+            routes += 1;
             self.evaluate(d, limit, &mut |outcome| {
-                if let Outcome::Over {
-                    kind,
-                    value,
-                    chosen,
-                } = outcome
-                {
-                    over.push(format!(
+                outcomes.push((place, limit, outcome))
+            });
+        }
+        // By limit id, not by place in the data: which limit a tie goes to, and which route's
+        // note comes first, must not depend on the order of the data files.
+        outcomes.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        let kind_of = |o: &Outcome<'_>| match o {
+            Outcome::Over { kind, .. }
+            | Outcome::Missing { kind, .. }
+            | Outcome::Unknown { kind, .. }
+            | Outcome::OtherQuantity { kind } => *kind,
+        };
+        let mut partial = Vec::new();
+        for kind in KINDS {
+            let (of_kind, rest): (Vec<_>, Vec<_>) =
+                outcomes.into_iter().partition(|o| kind_of(&o.2) == kind);
+            outcomes = rest;
+            let over = |o: &&(usize, &DoseLimit, Outcome<'_>)| matches!(o.2, Outcome::Over { .. });
+            let overs = of_kind.iter().filter(over).count();
+            if overs == routes {
+                let most_lenient = of_kind
+                    .into_iter()
+                    .filter_map(|(place, limit, o)| match o {
+                        Outcome::Over { chosen, .. } => Some((place, limit, chosen.value, o)),
+                        _ => None,
+                    })
+                    .reduce(|a, b| {
+                        // Among equals the oral limit, as MME counts a dose without a route
+                        // as oral; then the first by limit id.
+                        let oral = |l: &DoseLimit| l.route.as_str() == "oral";
+                        if b.2 > a.2 || (b.2 == a.2 && oral(b.1) && !oral(a.1)) {
+                            b
+                        } else {
+                            a
+                        }
+                    })
+                    .expect("at least one route");
+                self.report(d, (most_lenient.0, most_lenient.1), most_lenient.3, out);
+                continue;
+            }
+            let mut noted_place = None;
+            for (place, limit, o) in of_kind {
+                match o {
+                    Outcome::Over {
+                        kind,
+                        value,
+                        chosen,
+                    } => partial.push(format!(
                         "as {} it would be over the {} of {} ({})",
                         limit.route,
                         kind.label(),
                         shown(kind, d.quantity, chosen.value),
                         shown(kind, d.quantity, value),
-                    ));
+                    )),
+                    // Not comparable: say so once, as the first route (by limit id) that says it.
+                    other if noted_place.is_none_or(|p| p == place) => {
+                        noted_place = Some(place);
+                        self.report(d, (place, limit), other, out);
+                    }
+                    _ => {}
                 }
-            });
+            }
         }
-        if !over.is_empty() {
+        if !partial.is_empty() {
             let name = self.name(d.substance);
             out.skip(
                 item,
                 checks::DOSE_LIMIT,
                 SkipReason::Text(format!(
                     "no route given and the limits for `{name}` differ by route: {}",
-                    over.join("; ")
+                    partial.join("; ")
                 )),
             );
         }
