@@ -68,14 +68,10 @@ impl ConceptGraph {
         let node = |c: ConceptId| NodeIndex::new(c.0 as usize);
         // Membership alone, for cycles and the closure: walking it must not wade through the
         // rule edges, which outnumber memberships a hundred to one in a large knowledge base.
-        let mut membership: DiGraph<ConceptId, Edge, u32> = DiGraph::with_capacity(n, n * 2);
-        for i in 0..n {
-            membership.add_node(ConceptId(i as u32));
-        }
+        let membership = membership_graph(model);
         for (i, c) in model.concepts.iter().enumerate() {
             for p in c.parents.iter() {
                 graph.add_edge(NodeIndex::new(i), node(*p), Edge::MemberOf);
-                membership.add_edge(NodeIndex::new(i), node(*p), Edge::MemberOf);
             }
             if let Detail::Product(p) = &c.detail {
                 for ing in p.ingredients.iter() {
@@ -252,6 +248,32 @@ impl ConceptGraph {
         }
         errors
     }
+}
+
+/// The membership cycles of a model and nothing else: what [`ConceptGraph::build`] reports
+/// first. The loader runs it on the model built so far when that model has errors of its own,
+/// so that a cycle is listed beside them rather than after they are fixed.
+pub fn membership_cycles(model: &Model) -> Vec<ValidationError> {
+    cycles(model, &membership_graph(model))
+}
+
+/// The concepts with their membership edges only.
+fn membership_graph(model: &Model) -> DiGraph<ConceptId, Edge, u32> {
+    let n = model.concepts.len();
+    let mut membership = DiGraph::with_capacity(n, n * 2);
+    for i in 0..n {
+        membership.add_node(ConceptId(i as u32));
+    }
+    for (i, c) in model.concepts.iter().enumerate() {
+        for p in c.parents.iter() {
+            membership.add_edge(
+                NodeIndex::new(i),
+                NodeIndex::new(p.0 as usize),
+                Edge::MemberOf,
+            );
+        }
+    }
+    membership
 }
 
 /// Every strongly connected component of the membership edges that is a cycle.

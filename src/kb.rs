@@ -110,7 +110,7 @@ impl KnowledgeBase {
         let dir = dir.as_ref();
         let opened = DataDir::open(dir).map_err(LoadError::Source)?;
         let mut count = 0usize;
-        let built = Model::build_streaming(&opened.data, |each| match &opened.rules {
+        let built = Model::build_streaming_partial(&opened.data, |each| match &opened.rules {
             Some(rules) => rules.stream(&mut |rule| {
                 count += 1;
                 if count <= MAX_RULES {
@@ -140,15 +140,20 @@ impl KnowledgeBase {
         if source.rules.len() > MAX_RULES {
             return Err(too_many_rules(source.rules.len()));
         }
-        KnowledgeBase::from_model(Model::build(&source), origin, overrides)
+        KnowledgeBase::from_model(Model::build_partial(&source), origin, overrides)
     }
 
     fn from_model(
-        model: Result<Model, Vec<ValidationError>>,
+        (model, mut errors): (Model, Vec<ValidationError>),
         origin: Origin,
         overrides: crate::overrides::Table,
     ) -> Result<KnowledgeBase, LoadError> {
-        let model = model.map_err(LoadError::Invalid)?;
+        if !errors.is_empty() {
+            // Every problem, not just the first stage's: class cycles are found on the model
+            // built so far. (Rules that can never fire need a valid model; they come after.)
+            errors.extend(crate::graph::membership_cycles(&model));
+            return Err(LoadError::Invalid(errors));
+        }
         let graph = ConceptGraph::build(&model).map_err(LoadError::Invalid)?;
         let index = Index::compile(&model, &graph);
         Ok(KnowledgeBase {

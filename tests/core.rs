@@ -571,3 +571,16 @@ fn a_phenotype_no_rule_reads_is_reported_as_not_checked() {
     // The gene the rules use, in any case, is not reported.
     assert!(!skipped.iter().any(|s| s.0 == "CYP2D6"), "{skipped:?}");
 }
+
+#[test]
+fn a_class_cycle_is_listed_beside_other_errors() {
+    // A cycle and a dangling reference in one directory: both are listed at once, so fixing
+    // one does not reveal the other only on the next run.
+    let mut files = corrupt("classes.json", |v| v[0]["parents"] = json!(["cox2"]));
+    let rules = files.iter_mut().find(|(n, _)| *n == "rules.json").unwrap();
+    rules.1[1]["severity"] = json!("severe");
+    let errors = validation_errors(&files);
+    let codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();
+    assert!(codes.contains(&"cycle"), "{codes:?}");
+    assert!(codes.contains(&"unknown-value"), "{codes:?}");
+}

@@ -28,6 +28,18 @@ pub const MAX_TEXT_LEN: usize = 8192;
 impl Model {
     /// Validates source data into a model. On any problem, returns every problem found.
     pub fn build(data: &SourceData) -> Result<Model, Vec<ValidationError>> {
+        let (model, errors) = Model::build_partial(data);
+        if errors.is_empty() {
+            Ok(model)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// [`Model::build`], returning the model built so far with the errors, so that later
+    /// checks (class cycles) can still be run on it and listed with them. The model is not
+    /// valid when there are errors: entries with problems are missing from it.
+    pub fn build_partial(data: &SourceData) -> (Model, Vec<ValidationError>) {
         let rules = |b: &mut Builder| {
             data.rules.iter().for_each(|r| b.rule(r));
             Ok::<(), std::convert::Infallible>(())
@@ -47,6 +59,20 @@ impl Model {
         data: &SourceData,
         rules: impl FnOnce(&mut dyn FnMut(RuleRef<'_>)) -> Result<(), E>,
     ) -> Result<Result<Model, Vec<ValidationError>>, E> {
+        let (model, errors) = Model::build_streaming_partial(data, rules)?;
+        Ok(if errors.is_empty() {
+            Ok(model)
+        } else {
+            Err(errors)
+        })
+    }
+
+    /// [`Model::build_streaming`], returning the model built so far with the errors (see
+    /// [`Model::build_partial`]).
+    pub fn build_streaming_partial<E>(
+        data: &SourceData,
+        rules: impl FnOnce(&mut dyn FnMut(RuleRef<'_>)) -> Result<(), E>,
+    ) -> Result<(Model, Vec<ValidationError>), E> {
         Model::build_with(data, |b| {
             rules(&mut |r| match r {
                 RuleRef::Borrowed(r) => b.rule(r),
@@ -58,7 +84,7 @@ impl Model {
     fn build_with<E>(
         data: &SourceData,
         rules: impl FnOnce(&mut Builder) -> Result<(), E>,
-    ) -> Result<Result<Model, Vec<ValidationError>>, E> {
+    ) -> Result<(Model, Vec<ValidationError>), E> {
         let mut b = Builder::default();
         b.sources(data);
         b.monitoring(data);
@@ -68,11 +94,7 @@ impl Model {
         b.dose_limits(data);
         b.conversions(data);
         b.thresholds(data);
-        Ok(if b.errors.is_empty() {
-            Ok(b.model)
-        } else {
-            Err(b.errors)
-        })
+        Ok((b.model, b.errors))
     }
 }
 
