@@ -625,7 +625,8 @@ fn cumulative_dose_within_the_limit_or_incomplete() {
         "hydrocodone-acetaminophen-5-325"
     );
 
-    // Over the limit with an item not counted: the total is a lower bound and says so.
+    // Over the limit with an item whose frequency is not given: it counts as one dose a day
+    // (2 x 325 mg), the least on a day it is taken, and the total is a lower bound and says so.
     let at_least = run(&regimen(
         ADULT,
         &[
@@ -639,7 +640,7 @@ fn cumulative_dose_within_the_limit_or_incomplete() {
         f["summary"]
             .as_str()
             .unwrap()
-            .contains("totals at least 4325 mg/day"),
+            .contains("totals at least 4975 mg/day"),
         "{f}"
     );
 }

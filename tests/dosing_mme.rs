@@ -271,3 +271,31 @@ fn cockcroft_gault_worked_examples() {
         None
     );
 }
+
+#[test]
+fn an_opioid_without_times_per_day_counts_as_one_dose_a_day() {
+    // Morphine 100 mg, frequency not given: at least 100 MME on any day it is taken, over 90.
+    let report = run(&regimen(
+        "{}",
+        &[r#"{"id": "morphine", "dose": {"value": 100, "unit": "mg"}, "route": "oral"}"#],
+    ));
+    let f = one(&report, "opioid-mme");
+    assert_eq!(f["rule"], "cdc-2022-mme-90");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("at least 100 MME/day (incomplete: morphine counted as one dose a day)"),
+        "{f}"
+    );
+    assert_eq!(f["dose"]["not_counted"][0]["item"], "morphine");
+    // 20 mg without a frequency is under every threshold: still only an incomplete total.
+    let report = run(&regimen(
+        "{}",
+        &[r#"{"id": "morphine", "dose": {"value": 20, "unit": "mg"}, "route": "oral"}"#],
+    ));
+    assert_eq!(
+        one(&report, "opioid-mme")["rule"],
+        "medcheck:mme-incomplete"
+    );
+}

@@ -12,6 +12,11 @@ use crate::model::{Band, Citation, ConceptKind, DoseLimit, MmeThreshold};
 use crate::units::{Ratio, Unit};
 use crate::vocab::Route;
 
+/// Why an item without `times_per_day` counts toward a daily total as one dose (the least on
+/// a day it is taken), which makes the total a floor.
+pub(crate) const ONE_DOSE_A_DAY: &str =
+    "no times_per_day: counted as one dose a day, the least on a day it is taken";
+
 /// Why an unknown-item finding was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unknown {
@@ -187,15 +192,27 @@ impl DoseFinding<'_> {
     }
 
     /// The items of an MME total that could not be counted: `a, b`.
-    fn missing(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        let mut last: Option<&str> = None;
-        for n in &self.detail.not_counted {
-            if last != Some(n.item) {
-                if last.is_some() {
-                    f.write_str(", ")?;
+    /// The items behind an incomplete total: `a, b {not_counted}` for those left out, and
+    /// `c counted as one dose a day` for those without `times_per_day`, joined by `; `.
+    fn missing(&self, f: &mut impl fmt::Write, not_counted: &str) -> fmt::Result {
+        let mut wrote = false;
+        for (floor, phrase) in [(false, not_counted), (true, "counted as one dose a day")] {
+            let mut last: Option<&str> = None;
+            for n in &self.detail.not_counted {
+                if (n.reason == ONE_DOSE_A_DAY) != floor || last == Some(n.item) {
+                    continue;
                 }
+                f.write_str(match (last, wrote) {
+                    (Some(_), _) => ", ",
+                    (None, true) => "; ",
+                    (None, false) => "",
+                })?;
                 f.write_str(n.item)?;
                 last = Some(n.item);
+            }
+            if last.is_some() {
+                write!(f, " {phrase}")?;
+                wrote = true;
             }
         }
         Ok(())
@@ -273,12 +290,8 @@ impl DoseFinding<'_> {
                     )
                 } else {
                     write!(f, "Opioids total at least {value} (incomplete: ")?;
-                    self.missing(f)?;
-                    write!(
-                        f,
-                        " not counted), at or over {} MME/day: {}",
-                        t.mme_per_day, t.summary
-                    )
+                    self.missing(f, "not counted")?;
+                    write!(f, "), at or over {} MME/day: {}", t.mme_per_day, t.summary)
                 }
             }
             DoseWords::MmeIncomplete { .. } => {
@@ -287,8 +300,8 @@ impl DoseFinding<'_> {
                     "The opioid MME total is incomplete: {} counted, but ",
                     measure(&d.value)
                 )?;
-                self.missing(f)?;
-                f.write_str(" could not be counted, so the total may be at or over a threshold")
+                self.missing(f, "could not be counted")?;
+                f.write_str(", so the total may be at or over a threshold")
             }
         }
     }

@@ -73,7 +73,6 @@ impl<'a> Limits<'a, '_> {
             let reason = match part {
                 None => Some("no usable dose"),
                 Some(d) if d.quantity != quantity => Some("a rate and a mass cannot be added"),
-                Some(d) if d.daily.is_none() => Some("no daily dose (times_per_day is needed)"),
                 Some(_) => None,
             };
             if let Some(reason) = reason {
@@ -84,7 +83,18 @@ impl<'a> Limits<'a, '_> {
                 continue;
             }
             let d = part.expect("counted");
-            let daily = d.daily.expect("counted");
+            // Without times_per_day, one dose: the least on a day it is taken. The total is
+            // then a floor ("at least"), and the item is listed as not fully counted.
+            let daily = match d.daily {
+                Some(daily) => daily,
+                None => {
+                    not_counted.push(NotCounted {
+                        item,
+                        reason: Cow::Borrowed(crate::report::words::ONE_DOSE_A_DAY),
+                    });
+                    d.single
+                }
+            };
             total = total.checked_add(daily).unwrap_or(total);
             contributions.push(Contribution {
                 item,

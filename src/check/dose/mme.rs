@@ -28,7 +28,7 @@ fn count<'a>(
     substance: crate::model::ConceptId,
     d: Option<&Dosed<'a>>,
     notes: &mut Vec<Cow<'a, str>>,
-) -> Result<Ratio, Cow<'a, str>> {
+) -> Result<(Ratio, bool), Cow<'a, str>> {
     let name: &'a str = &model.concept(substance).id;
     let route = match (k.route, d) {
         (Some(r), _) => r,
@@ -70,8 +70,11 @@ fn count<'a>(
             if per_rate { "a mass" } else { "a rate" }
         )));
     }
-    let Some(daily) = d.daily else {
-        return Err(Cow::Borrowed("no daily dose (times_per_day is needed)"));
+    // Without times_per_day the daily dose is not known, but on a day the dose is taken it is
+    // at least one dose: counted as that, the total is a floor (and says so).
+    let (daily, floor) = match d.daily {
+        Some(daily) => (daily, false),
+        None => (d.single, true),
     };
     // mcg/day -> mg/day for per-mg factors; mcg/h as it is for per-mcg/h factors.
     let amount = if per_rate {
@@ -84,6 +87,7 @@ fn count<'a>(
     }
     amount
         .checked_mul(factor)
+        .map(|mme| (mme, floor))
         .ok_or(Cow::Borrowed("the dose is too large to compute"))
 }
 
@@ -117,7 +121,7 @@ pub(crate) fn check<'a>(
                 count(model, index, k, s, d, &mut notes)
             };
             match counted {
-                Ok(mme) => {
+                Ok((mme, floor)) => {
                     total = total.checked_add(mme).unwrap_or(total);
                     contributions.push(Contribution {
                         item: k.id,
@@ -126,6 +130,16 @@ pub(crate) fn check<'a>(
                             unit: UNIT,
                         },
                     });
+                    if floor {
+                        not_counted.push(NotCounted {
+                            item: k.id,
+                            reason: Cow::Borrowed(crate::report::words::ONE_DOSE_A_DAY),
+                        });
+                        notes.push(Cow::Borrowed(
+                            "The total is a floor: an opioid without times_per_day was counted \
+                             as one dose a day, the least on a day it is taken.",
+                        ));
+                    }
                 }
                 Err(reason) => not_counted.push(NotCounted { item: k.id, reason }),
             }
