@@ -645,3 +645,39 @@ fn an_implausible_dose_or_frequency_refuses_the_order_rather_than_dropping_it() 
         assert!(e.contains("implausibly"), "{e}");
     }
 }
+
+#[test]
+fn an_ordered_and_a_calculated_dose_are_read_as_the_larger() {
+    let q = |value: u32, unit: &str| json!({"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit});
+    let order = |entries: Value| {
+        request(
+            "a",
+            json!({"text": "acetaminophen"}),
+            json!([{"timing": {"repeat": {"frequency": 4, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": entries}]),
+        )
+    };
+    // 2000 mg four times a day, sent twice over: the dose is read, and over the limits.
+    let m = map(json!([order(json!([
+        {"type": {"coding": [{"code": "ordered"}]}, "doseQuantity": q(2, "g")},
+        {"type": {"coding": [{"code": "calculated"}]}, "doseQuantity": q(2000, "mg")}
+    ]))]));
+    assert_eq!(m.regimen.items[0].dose.unwrap().to_string(), "2 g");
+    let report = m.check(kb()).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.kind == medcheck::FindingKind::DoseLimit)
+    );
+    // Units that cannot be compared are not guessed between: the dose checks are skipped.
+    let m = map(json!([order(json!([
+        {"doseQuantity": q(2, "{tablet}")}, {"doseQuantity": q(1000, "mg")}
+    ]))]));
+    assert!(m.regimen.items[0].dose.is_none());
+    assert!(
+        m.notes[0].reason.contains("cannot be compared"),
+        "{:?}",
+        m.notes
+    );
+}

@@ -260,6 +260,25 @@ pub(crate) fn route(cc: &CodeableConcept) -> Option<Route> {
     })
 }
 
+/// The largest of doses that can be compared: masses, rates or per-kg doses by their value in
+/// base units, dosage units when all are the same unit. `None` when they cannot be compared.
+fn largest(doses: &[Amount]) -> Option<Amount> {
+    let first = doses.first()?;
+    let mut best = (*first, first.in_base().unwrap_or(first.value));
+    for &a in &doses[1..] {
+        if a.unit.dimension() != first.unit.dimension()
+            || (a.unit.dimension() == Dimension::DosageUnit && a.unit != first.unit)
+        {
+            return None;
+        }
+        let size = a.in_base().unwrap_or(a.value);
+        if size > best.1 {
+            best = (a, size);
+        }
+    }
+    Some(best.0)
+}
+
 /// The word that marks a value past plausible bounds in a message.
 const IMPLAUSIBLE: &str = "implausibly";
 
@@ -296,27 +315,37 @@ pub(crate) fn read(dosages: &[Dosage]) -> Reading {
                 ));
             }
         }
-        [dr] => {
-            let quantity = dr
-                .dose_quantity
-                .as_ref()
-                .or_else(|| dr.dose_range.as_ref().and_then(|r| r.high.as_ref()))
-                .or(dr.rate_quantity.as_ref());
-            match quantity {
-                Some(q) => match amount(q) {
-                    Ok(a) => out.dose = Some(a),
-                    Err(e) if e.contains(IMPLAUSIBLE) => out.implausible = Some(e),
-                    Err(e) => out.problems.push(e),
-                },
-                None => out.problems.push(
-                    "doseAndRate has no doseQuantity, doseRange high or rateQuantity".to_string(),
-                ),
+        entries => {
+            // Several entries (an `ordered` and a `calculated` dose, as EHRs often send) state
+            // one dose in different forms: the largest is what the limits must see. Entries in
+            // units that cannot be compared (mg and tablets) are not guessed between.
+            let mut read: Vec<Amount> = Vec::with_capacity(entries.len());
+            for dr in entries {
+                let quantity = dr
+                    .dose_quantity
+                    .as_ref()
+                    .or_else(|| dr.dose_range.as_ref().and_then(|r| r.high.as_ref()))
+                    .or(dr.rate_quantity.as_ref());
+                match quantity.map(amount) {
+                    Some(Ok(a)) => read.push(a),
+                    Some(Err(e)) if e.contains(IMPLAUSIBLE) => out.implausible = Some(e),
+                    Some(Err(e)) => out.problems.push(e),
+                    None => out.problems.push(
+                        "doseAndRate has no doseQuantity, doseRange high or rateQuantity"
+                            .to_string(),
+                    ),
+                }
+            }
+            if out.problems.is_empty() && out.implausible.is_none() {
+                match largest(&read) {
+                    Some(a) => out.dose = Some(a),
+                    None => out.problems.push(format!(
+                        "{} doseAndRate entries in units that cannot be compared",
+                        read.len()
+                    )),
+                }
             }
         }
-        many => out.problems.push(format!(
-            "{} doseAndRate entries; medcheck reads a single one",
-            many.len()
-        )),
     }
     match times_per_day(dosage) {
         Ok(t) => out.times_per_day = t,
