@@ -681,3 +681,22 @@ fn an_ordered_and_a_calculated_dose_are_read_as_the_larger() {
         m.notes
     );
 }
+
+#[test]
+fn a_bundle_inside_a_bundle_is_read_not_dropped() {
+    let inner = json!({"resourceType": "Bundle", "type": "searchset",
+        "entry": [{"resource": request("w", json!({"text": "warfarin"}), json!([]))}]});
+    let m = map(json!([
+        inner,
+        request("i", json!({"text": "ibuprofen"}), json!([]))
+    ]));
+    let ids: Vec<&str> = m.regimen.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let report = m.check(kb()).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.items() == ["ibuprofen", "warfarin"])
+    );
+}

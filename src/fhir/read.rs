@@ -160,6 +160,11 @@ impl Resources {
                 "missing or not a string",
             ));
         };
+        if kind_name == "Bundle" {
+            // A bundle inside a bundle (a searchset in a collection): its resources are read
+            // like any others, not dropped. Depth is bounded by the JSON nesting limit.
+            return self.add_value_where(value, path, focus);
+        }
         let id = value.get("id").and_then(Value::as_str);
         let name = match id {
             Some(id) => format!("{kind_name}/{id}"),
