@@ -700,3 +700,38 @@ fn a_bundle_inside_a_bundle_is_read_not_dropped() {
             .any(|f| f.items() == ["ibuprofen", "warfarin"])
     );
 }
+
+#[test]
+fn a_record_that_mixes_two_patients_is_refused() {
+    let about = |id: &str, patient: &str, text: &str| {
+        json!({"resourceType": "MedicationRequest", "id": id, "status": "active",
+               "subject": {"reference": patient}, "medicationCodeableConcept": {"text": text}})
+    };
+    let patient = json!({"resourceType": "Patient", "id": "p"});
+    // Everything about Patient/p, whether by name or by a full URL: fine.
+    let ok = bundle(json!([
+        patient.clone(),
+        about("a", "Patient/p", "warfarin"),
+        about("b", "https://ehr.example/fhir/Patient/p", "ibuprofen")
+    ]));
+    assert!(fhir::map_bundle(kb(), &ok, &on("2024-06-03")).is_ok());
+    // An order for another patient beside it: refused, naming both.
+    let mixed = bundle(json!([
+        patient,
+        about("a", "Patient/p", "warfarin"),
+        about("b", "Patient/zz", "ibuprofen")
+    ]));
+    let e = fhir::map_bundle(kb(), &mixed, &on("2024-06-03"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2 different patients (Patient/p, Patient/zz)"),
+        "{e}"
+    );
+    // Without a Patient resource, two patients in the references are refused too.
+    let mixed = bundle(json!([
+        about("a", "Patient/x", "warfarin"),
+        about("b", "Patient/y", "ibuprofen")
+    ]));
+    assert!(fhir::map_bundle(kb(), &mixed, &on("2024-06-03")).is_err());
+}

@@ -46,7 +46,27 @@ pub(super) fn read(
             _ => None,
         })
         .collect();
-    let ids: HashSet<&str> = patients.iter().map(|(e, _)| e.name.as_str()).collect();
+    let mut ids: HashSet<&str> = patients.iter().map(|(e, _)| e.name.as_str()).collect();
+    // The patients the other resources are about: `Patient/x` (or a URL ending so), or the
+    // fullUrl of a Patient entry. A record that mixes two patients must not be checked as one.
+    // A Patient sent without an id cannot be matched by name: then only fullUrls are compared.
+    let named = patients.iter().all(|(p, _)| p.name.starts_with("Patient/"));
+    for e in entries {
+        let Some(r) = e.patient_ref.as_deref() else {
+            continue;
+        };
+        let by_url = patients
+            .iter()
+            .find(|(p, _)| p.full_url.as_deref() == Some(r))
+            .map(|(p, _)| p.name.as_str());
+        let by_name = r
+            .rfind("Patient/")
+            .map(|i| &r[i..])
+            .filter(|n| n.len() > "Patient/".len() && !n["Patient/".len()..].contains('/'));
+        if let Some(name) = by_url.or(by_name.filter(|_| named)) {
+            ids.insert(name);
+        }
+    }
     if ids.len() > 1 {
         let mut ids: Vec<&str> = ids.into_iter().collect();
         ids.sort_unstable();

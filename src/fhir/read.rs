@@ -15,6 +15,8 @@ pub(super) struct Entry {
     pub(super) full_url: Option<String>,
     /// The resource as sent, for contained resources.
     pub(super) raw: Value,
+    /// The patient the resource is about (`subject` or `patient` reference), as sent.
+    pub(super) patient_ref: Option<String>,
 }
 
 /// Resources gathered from one or more bundles (the draft orders and the prefetched record of a
@@ -196,12 +198,17 @@ impl Resources {
             }
             _ => Value::Null,
         };
+        let patient_ref = ["subject", "patient"]
+            .iter()
+            .find_map(|k| value.get(k)?.get("reference")?.as_str())
+            .map(String::from);
         self.entries.push(Entry {
             resource,
             focus: focus(&name),
             name,
             full_url,
             raw,
+            patient_ref,
         });
         Ok(())
     }
