@@ -336,7 +336,8 @@ fn an_order_medcheck_does_not_know_is_a_warning_card() {
         &req.to_string(),
     ));
     let card = find(&cards, "Not checked: Kratom extract").expect("a not-checked card");
-    assert_eq!(card["indicator"], "warning");
+    // An unknown item is a major finding, and major maps to critical.
+    assert_eq!(card["indicator"], "critical");
     let detail = card["detail"].as_str().unwrap();
     assert!(detail.contains("rxnorm:999999"), "{detail}");
     assert!(detail.contains("**not checked**"), "{detail}");

@@ -341,7 +341,9 @@ impl<'i, 'r, 'a> Builder<'i, 'r, 'a> {
                 "Not checked: {} is not in medcheck's knowledge base",
                 s.label
             )),
-            indicator: "warning",
+            // From the finding's severity like every other card (an unknown item is major:
+            // it was not checked at all), as the hook's severity mapping says.
+            indicator: indicator(f.severity),
             detail: Some(detail),
             source: Source {
                 label: "medcheck".to_string(),
@@ -477,7 +479,8 @@ pub(super) fn build(input: &Input<'_, '_>) -> Vec<Card> {
                 "medcheck does not know these documented allergies, so the orders were **not checked** against them:\n\n{}\n",
                 list.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n")
             ),
-            "warning",
+            // An unknown allergy is a major finding: the orders were not checked against it.
+            indicator(Severity::Major),
         );
     }
     let mut context: Vec<String> = Vec::new();
