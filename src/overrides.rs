@@ -266,10 +266,7 @@ fn shape_error(file: &str, text: &str) -> OverrideError {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let message = inner.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
+            let message = crate::source::strip_position(&message);
             OverrideError::Json {
                 file: file.into(),
                 line: inner.line(),

@@ -210,10 +210,7 @@ impl Regimen {
                         let path = with_item_id(text, e.path().to_string());
                         let inner = e.into_inner();
                         let message = inner.to_string();
-                        let message = match message.rfind(" at line ") {
-                            Some(i) => message[..i].to_string(),
-                            None => message,
-                        };
+                        let message = crate::source::strip_position(&message);
                         return Err(RegimenError::Json {
                             line: inner.line(),
                             column: inner.column(),

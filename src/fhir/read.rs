@@ -61,10 +61,7 @@ impl Resources {
         }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
+            let message = crate::source::strip_position(&message);
             FhirError::Json {
                 line: e.line(),
                 column: e.column(),

@@ -14,6 +14,7 @@ mod stream;
 
 pub use raw::*;
 pub use read::DataDir;
+pub(crate) use read::strip_position;
 pub use stream::RulesFile;
 
 /// Largest data file the loader reads (1 GiB).

@@ -245,7 +245,7 @@ impl SourceError {
 }
 
 /// serde_json appends " at line L column C"; the error already carries both.
-pub(super) fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
