@@ -254,13 +254,22 @@ impl Table {
 }
 
 fn shape_error(file: &str, text: &str) -> OverrideError {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RawOverrides>(de) {
-        Ok(_) => OverrideError::Json {
-            file: file.into(),
-            line: 0,
-            column: 0,
-            message: "unreadable".into(),
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, RawOverrides>(&mut de) {
+        // The object read; what failed the strict parse came after it.
+        Ok(_) => match de.end() {
+            Err(e) => OverrideError::Json {
+                file: file.into(),
+                line: e.line(),
+                column: e.column(),
+                message: "trailing characters after the override object".into(),
+            },
+            Ok(()) => OverrideError::Json {
+                file: file.into(),
+                line: 0,
+                column: 0,
+                message: "unreadable".into(),
+            },
         },
         Err(e) => {
             let path = e.path().to_string();

@@ -523,3 +523,20 @@ fn the_cli_takes_an_override_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-rule"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn content_after_the_override_object_is_named_where_it_starts() {
+    let text = r#"{"by": "P&T", "changes": []} xx"#;
+    match Overrides::from_json("local.json", text) {
+        Err(OverrideError::Json {
+            line,
+            column,
+            message,
+            ..
+        }) => {
+            assert_eq!((line, column), (1, 30), "{message}"); // the `x`
+            assert!(message.contains("trailing characters"), "{message}");
+        }
+        other => panic!("expected a JSON error, got {other:?}"),
+    }
+}
