@@ -145,7 +145,12 @@ impl Index {
         }
         let mut fill = start.clone();
         let mut entries: Vec<(u32, u32)> = vec![(0, 0); start[n]];
+        // The genes pharmacogenomic rules name, gathered in the same pass over the rules.
+        let mut genes: Vec<Box<str>> = Vec::new();
         for (ri, rule) in model.rules.iter().enumerate() {
+            if let RuleKind::Pharmacogenomic { gene, .. } = &rule.kind {
+                genes.push(Box::from(&**gene));
+            }
             expand(rule, &mut |lo, hi, bit| {
                 let at = &mut fill[lo.0 as usize];
                 entries[*at] = (hi.0, ri as u32 | bit);
@@ -164,14 +169,6 @@ impl Index {
             }
         }
         drop(fill);
-        let mut genes: Vec<Box<str>> = model
-            .rules
-            .iter()
-            .filter_map(|r| match &r.kind {
-                RuleKind::Pharmacogenomic { gene, .. } => Some(Box::from(&**gene)),
-                _ => None,
-            })
-            .collect();
         genes.sort_unstable();
         genes.dedup();
         let mut hits: Vec<Hit> = Vec::with_capacity(entries.len());
