@@ -393,15 +393,27 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
     })
 }
 
-/// Largest single dose accepted, in each dimension's unit: mass and per-kg in mg, rate in mcg/h,
-/// dosage units in units. Past these the input is a typing error, not a dose.
-fn dose_cap(unit: Unit) -> (Ratio, &'static str) {
-    match unit.dimension() {
+/// The most doses a day a regimen may give (`times_per_day`); past it the input is a typing error.
+pub const MAX_TIMES_PER_DAY: i64 = 48;
+
+/// The longest course a regimen may give (`days`).
+pub const MAX_DAYS: i64 = 3650;
+
+/// The largest single dose accepted, as written (`100 g`), when `amount` is past it: mass and
+/// per-kg doses in mg, rates in mcg/h, dosage units in units. Past these the input is a typing
+/// error, not a dose. Shared by the regimen reader and the FHIR mapping.
+pub(crate) fn implausible_dose(amount: Amount) -> Option<&'static str> {
+    let (cap, shown) = match amount.unit.dimension() {
         Dimension::Mass => (Ratio::from_int(100_000_000), "100 g"),
         Dimension::Rate => (Ratio::from_int(100_000), "100000 mcg/h"),
         Dimension::MassPerKg => (Ratio::from_int(1_000_000), "1000 mg/kg"),
         Dimension::DosageUnit => (Ratio::from_int(1_000), "1000 units"),
-    }
+    };
+    let size = match amount.unit.dimension() {
+        Dimension::DosageUnit => Some(amount.value),
+        _ => amount.in_base(),
+    };
+    size.is_none_or(|s| s > cap).then_some(shown)
 }
 
 fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
@@ -428,12 +440,7 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
             })?;
             let value = number(|| at("dose.value"), &d.value, true, i64::MAX)?;
             let amount = Amount::new(value, unit);
-            let (cap, shown) = dose_cap(unit);
-            let size = match unit.dimension() {
-                Dimension::DosageUnit => Some(value),
-                _ => amount.in_base(),
-            };
-            if size.is_none_or(|s| s > cap) {
+            if let Some(shown) = implausible_dose(amount) {
                 return Err(invalid(
                     at("dose.value"),
                     format!("{amount} is implausibly large (at most {shown})"),
@@ -445,12 +452,12 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
     let times_per_day = raw
         .times_per_day
         .as_ref()
-        .map(|v| number(|| at("times_per_day"), v, true, 48))
+        .map(|v| number(|| at("times_per_day"), v, true, MAX_TIMES_PER_DAY))
         .transpose()?;
     let days = match &raw.days {
         None => None,
         Some(v) => {
-            let d = number(|| at("days"), v, true, 3650)?;
+            let d = number(|| at("days"), v, true, MAX_DAYS)?;
             if d.denom() != 1 {
                 return Err(invalid(
                     at("days"),

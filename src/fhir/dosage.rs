@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::model::{CodeableConcept, Dosage, Quantity, SNOMED, UCUM};
-use crate::regimen::Dose;
+use crate::regimen::{Dose, MAX_DAYS, MAX_TIMES_PER_DAY, implausible_dose};
 use crate::units::{Amount, Dimension, Ratio, Unit};
 use crate::vocab::Route;
 
@@ -57,11 +57,6 @@ const ROUTE_CODES: &[(&str, Route)] = &[
     ("46713006", Route::Intranasal),
     ("37161004", Route::Rectal),
 ];
-
-/// Largest plausible values, as the regimen reader has them (`regimen.rs`): past these the
-/// input is a typing error, not a dose.
-const MAX_TIMES_PER_DAY: i64 = 48;
-const MAX_DAYS: i64 = 3650;
 
 /// Days in one UCUM unit of time (`mo` and `a` are UCUM's mean Julian month and year, which is
 /// what FHIR's `UnitsOfTime` means by them).
@@ -137,17 +132,7 @@ fn amount(q: &Quantity) -> Result<Amount, String> {
             format!("dose {text}: the unit is not one medcheck can compare exactly (mg, ug, g, ug/h, mg/kg, ug/kg, {{tablet}}, {{capsule}}, {{patch}}, mL)")
         })?;
     let amount = Amount::new(value, unit);
-    let (cap, cap_text) = match unit.dimension() {
-        Dimension::Mass => (Ratio::from_int(100_000_000), "100 g"),
-        Dimension::Rate => (Ratio::from_int(100_000), "100000 mcg/h"),
-        Dimension::MassPerKg => (Ratio::from_int(1_000_000), "1000 mg/kg"),
-        Dimension::DosageUnit => (Ratio::from_int(1_000), "1000 units"),
-    };
-    let size = match unit.dimension() {
-        Dimension::DosageUnit => Some(value),
-        _ => amount.in_base(),
-    };
-    if size.is_none_or(|s| s > cap) {
+    if let Some(cap_text) = implausible_dose(amount) {
         return Err(format!(
             "dose {text} is {IMPLAUSIBLE} large (at most {cap_text})"
         ));
