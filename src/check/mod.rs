@@ -361,8 +361,8 @@ impl<'a> Checker<'a> {
         out: &mut Vec<RuleId>,
     ) {
         out.clear();
-        for &x in self.index.atoms(cx) {
-            for &y in self.index.atoms(cy) {
+        for &x in self.index.probe_atoms(cx) {
+            for &y in self.index.probe_atoms(cy) {
                 if x == y {
                     continue;
                 }
@@ -505,8 +505,8 @@ impl<'a> Checker<'a> {
             let mut touched = 0u64;
             for (i, ki) in self.known.iter().enumerate() {
                 for kj in &self.known[i + 1..] {
-                    for &x in self.index.atoms(ki.concept) {
-                        for &y in self.index.atoms(kj.concept) {
+                    for &x in self.index.probe_atoms(ki.concept) {
+                        for &y in self.index.probe_atoms(kj.concept) {
                             touched ^= self.index.touch_pair(x, y);
                         }
                     }
@@ -522,7 +522,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let (xi, id_i) = ((ki.concept, ki.route), (ki.id, ki.rank));
-            let atoms_i = self.index.atoms(ki.concept);
+            let atoms_i = self.index.probe_atoms(ki.concept);
             for j in i + 1..self.known.len() {
                 let kj = &self.known[j];
                 if kj.repeat_of.is_some() {
@@ -531,13 +531,19 @@ impl<'a> Checker<'a> {
                 let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));
                 // Most pairs of items have no rule at all: settle that in a probe per pair of
                 // atoms (one for two substances).
-                let atoms_j = self.index.atoms(kj.concept);
-                if atoms_i.len() == 1 && atoms_j.len() == 1 {
-                    if self.index.pair(atoms_i[0], atoms_j[0]).is_empty() {
-                        continue;
+                let atoms_j = self.index.probe_atoms(kj.concept);
+                match (atoms_i, atoms_j) {
+                    ([], _) | (_, []) => continue,
+                    ([x], [y]) => {
+                        if self.index.pair(*x, *y).is_empty() {
+                            continue;
+                        }
                     }
-                } else if !self.index.any_pair(ki.concept, kj.concept) {
-                    continue;
+                    _ => {
+                        if !self.index.any_pair(ki.concept, kj.concept) {
+                            continue;
+                        }
+                    }
                 }
                 self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, &mut rules);
                 for &r in &rules {

@@ -54,6 +54,15 @@ pub struct Index {
     /// product's ingredients), as ranges of `atoms`.
     atom_ranges: Vec<(u32, u32)>,
     atoms: Vec<ConceptId>,
+    /// Each concept's atoms that have at least one pair with a rule, as ranges of
+    /// `probe_atoms`: the only atoms worth a pair probe.
+    probe_ranges: Vec<(u32, u32)>,
+    probe_atoms: Vec<ConceptId>,
+    /// Which concrete concepts have a rule between them: one bit per pair, a row of
+    /// `partner_stride` words per concept. Empty when the knowledge base has too many concepts
+    /// for it to be small ([`MAX_PARTNER_BITS`]); every probe then goes to the pair table.
+    partners: Box<[u64]>,
+    partner_stride: usize,
     kinds: Vec<ConceptKind>,
     ancestors: Vec<Box<[ConceptId]>>,
     pairs: PairTable,
@@ -89,6 +98,10 @@ fn rule_like_id(model: &Model, i: usize) -> &str {
 
 /// The class whose substance members are counted toward opioid MME.
 pub const OPIOID_CLASS: &str = "opioid";
+
+/// The largest partner matrix built, in bits (8 MiB): 8,192 concepts. Beyond that, a pair
+/// that has no rule is settled by the pair table alone.
+const MAX_PARTNER_BITS: usize = 1 << 26;
 
 /// Most rules fit in the 30 bits a [`Hit`] keeps for the rule.
 pub const MAX_RULES: usize = RULE_MASK as usize;
@@ -197,8 +210,22 @@ impl Index {
         }
         drop(entries);
         let mut pairs = PairTable::with_pairs(firsts.len());
+        let partner_stride = n.div_ceil(64);
+        let mut partners = if n * n <= MAX_PARTNER_BITS {
+            vec![0u64; n * partner_stride]
+        } else {
+            Vec::new()
+        };
+        let mut paired = vec![false; n];
         for (lo, hi, first) in firsts {
             pairs.insert(lo, hi, first);
+            let (lo, hi) = (lo as usize, hi as usize);
+            paired[lo] = true;
+            paired[hi] = true;
+            if !partners.is_empty() {
+                partners[lo * partner_stride + hi / 64] |= 1 << (hi % 64);
+                partners[hi * partner_stride + lo / 64] |= 1 << (lo % 64);
+            }
         }
 
         let derived = model
@@ -249,6 +276,17 @@ impl Index {
             }
             atom_ranges.push((start, atoms.len() as u32));
         }
+        let mut probe_atoms = Vec::with_capacity(n);
+        let mut probe_ranges = Vec::with_capacity(n);
+        for &(start, end) in &atom_ranges {
+            let from = probe_atoms.len() as u32;
+            probe_atoms.extend(
+                atoms[start as usize..end as usize]
+                    .iter()
+                    .filter(|a| paired[a.0 as usize]),
+            );
+            probe_ranges.push((from, probe_atoms.len() as u32));
+        }
         let concept_ranks = ranks::Ranked::new(n, |i| &model.concepts[i].id).ranks;
         let rule_ranks = ranks::Ranked::new(
             model.rules.len() + model.dose_limits.len() + model.mme_thresholds.len(),
@@ -258,6 +296,10 @@ impl Index {
             names,
             atom_ranges,
             atoms,
+            probe_ranges,
+            probe_atoms,
+            partners: partners.into(),
+            partner_stride,
             kinds,
             ancestors: (0..n)
                 .map(|i| graph.ancestors(ConceptId(i as u32)).into())
@@ -336,6 +378,25 @@ impl Index {
         &self.atoms[start as usize..end as usize]
     }
 
+    /// The atoms of a concept that have a pair with a rule: [`Index::atoms`] without those no
+    /// probe could find anything for.
+    #[inline]
+    pub fn probe_atoms(&self, c: ConceptId) -> &[ConceptId] {
+        let (start, end) = self.probe_ranges[c.0 as usize];
+        &self.probe_atoms[start as usize..end as usize]
+    }
+
+    /// False when `x` and `y` surely have no interaction rule between them (one bit read);
+    /// true when they may, and [`Index::pair`] says which.
+    #[inline]
+    pub fn may_pair(&self, x: ConceptId, y: ConceptId) -> bool {
+        if self.partners.is_empty() {
+            return true;
+        }
+        let (x, y) = (x.0 as usize, y.0 as usize);
+        self.partners[x * self.partner_stride + y / 64] & (1 << (y % 64)) != 0
+    }
+
     /// The kind of a concept.
     pub fn kind(&self, c: ConceptId) -> ConceptKind {
         self.kinds[c.0 as usize]
@@ -355,6 +416,9 @@ impl Index {
     /// When `x > y` the orientation bits of the hits refer to `y` as the lower one.
     #[inline]
     pub fn pair(&self, x: ConceptId, y: ConceptId) -> &[Hit] {
+        if !self.may_pair(x, y) {
+            return &[];
+        }
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
         match self.pairs.get(lo.0, hi.0) {
             Some(first) => {
@@ -374,6 +438,9 @@ impl Index {
     /// the processor fetch them all at once instead of one cache miss after another.
     #[inline]
     pub fn touch_pair(&self, x: ConceptId, y: ConceptId) -> u64 {
+        if !self.may_pair(x, y) {
+            return 0;
+        }
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
         self.pairs.touch(lo.0, hi.0)
     }
@@ -387,8 +454,8 @@ impl Index {
     /// True when some pair of the atoms of `x` and of `y` has an interaction rule.
     #[inline]
     pub fn any_pair(&self, x: ConceptId, y: ConceptId) -> bool {
-        self.atoms(x).iter().any(|&a| {
-            self.atoms(y)
+        self.probe_atoms(x).iter().any(|&a| {
+            self.probe_atoms(y)
                 .iter()
                 .any(|&b| a != b && !self.pair(a, b).is_empty())
         })
@@ -461,5 +528,37 @@ impl Index {
     /// Number of concrete pairs with at least one rule.
     pub fn pair_count(&self) -> usize {
         self.pairs.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KnowledgeBase;
+
+    /// The partner matrix only answers "surely no rule" early: every pair of concepts finds the
+    /// same hits with it and without it (as on a knowledge base too large to have one).
+    #[test]
+    fn the_partner_matrix_changes_no_lookup() {
+        let kb = KnowledgeBase::bundled();
+        let (model, graph) = (kb.model(), kb.graph());
+        let with = Index::compile(model, graph);
+        assert!(
+            !with.partners.is_empty(),
+            "the bundled data is small enough"
+        );
+        let mut without = Index::compile(model, graph);
+        without.partners = Box::default();
+        let n = model.concepts.len() as u32;
+        let mut found = 0;
+        for x in (0..n).map(ConceptId) {
+            assert!(with.probe_atoms(x).len() <= with.atoms(x).len());
+            for y in (0..n).map(ConceptId) {
+                assert_eq!(with.pair(x, y), without.pair(x, y), "{x:?} {y:?}");
+                assert_eq!(with.any_pair(x, y), without.any_pair(x, y), "{x:?} {y:?}");
+                found += usize::from(!with.pair(x, y).is_empty());
+            }
+        }
+        assert!(found > 100, "the bundled data has pairs with rules");
     }
 }
