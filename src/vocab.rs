@@ -210,3 +210,33 @@ mod tests {
         assert_eq!(Phenotype::parse_lenient("fast"), None);
     }
 }
+
+/// Built-in rule ids: the checker's own checks, ranked with the knowledge base's rule ids when
+/// the index is compiled. The colon keeps them apart from knowledge-base ids.
+pub mod builtin {
+    /// An item the knowledge base does not know.
+    pub const UNKNOWN_ITEM: &str = "medcheck:unknown-item";
+    /// A condition the knowledge base does not know.
+    pub const UNKNOWN_CONDITION: &str = "medcheck:unknown-condition";
+    /// An allergy the knowledge base does not know.
+    pub const UNKNOWN_ALLERGY: &str = "medcheck:unknown-allergy";
+    /// The same item listed twice.
+    pub const DUPLICATE_ITEM: &str = "medcheck:duplicate-item";
+    /// One ingredient in two or more items.
+    pub const SAME_INGREDIENT: &str = "medcheck:same-ingredient";
+    /// An item the patient has a documented allergy to.
+    pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
+    /// The opioid MME total is incomplete and under every threshold.
+    pub const MME_INCOMPLETE: &str = "medcheck:mme-incomplete";
+
+    /// Every built-in rule id, in the order the index ranks them.
+    pub(crate) const ALL: [&str; 7] = [
+        UNKNOWN_ITEM,
+        UNKNOWN_CONDITION,
+        UNKNOWN_ALLERGY,
+        DUPLICATE_ITEM,
+        SAME_INGREDIENT,
+        DOCUMENTED_ALLERGY,
+        MME_INCOMPLETE,
+    ];
+}

@@ -57,34 +57,7 @@ pub(crate) struct Known<'a> {
     pub repeat_of: Option<usize>,
 }
 
-/// Built-in rule ids. The colon keeps them apart from knowledge-base ids.
-pub mod builtin {
-    /// An item the knowledge base does not know.
-    pub const UNKNOWN_ITEM: &str = "medcheck:unknown-item";
-    /// A condition the knowledge base does not know.
-    pub const UNKNOWN_CONDITION: &str = "medcheck:unknown-condition";
-    /// An allergy the knowledge base does not know.
-    pub const UNKNOWN_ALLERGY: &str = "medcheck:unknown-allergy";
-    /// The same item listed twice.
-    pub const DUPLICATE_ITEM: &str = "medcheck:duplicate-item";
-    /// One ingredient in two or more items.
-    pub const SAME_INGREDIENT: &str = "medcheck:same-ingredient";
-    /// An item the patient has a documented allergy to.
-    pub const DOCUMENTED_ALLERGY: &str = "medcheck:documented-allergy";
-    /// The opioid MME total is incomplete and under every threshold.
-    pub const MME_INCOMPLETE: &str = "medcheck:mme-incomplete";
-
-    /// Every built-in rule id; [`Ids::rank`] finds each one's rank by its place here.
-    pub(crate) const ALL: [&str; 7] = [
-        UNKNOWN_ITEM,
-        UNKNOWN_CONDITION,
-        UNKNOWN_ALLERGY,
-        DUPLICATE_ITEM,
-        SAME_INGREDIENT,
-        DOCUMENTED_ALLERGY,
-        MME_INCOMPLETE,
-    ];
-}
+pub use crate::vocab::builtin;
 
 /// The ranks of the built-in rule ids, looked up once per knowledge base.
 #[derive(Clone, Copy)]
@@ -92,7 +65,7 @@ pub(crate) struct Ids<'a>(&'a [Rank]);
 
 impl<'a> Ids<'a> {
     pub(crate) fn new(model: &Model, index: &'a Index) -> Ids<'a> {
-        Ids(index.builtin_ranks(model, &builtin::ALL))
+        Ids(index.builtin_ranks(model))
     }
 
     /// The rank of a built-in rule id (one of [`builtin::ALL`]).

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::graph::ConceptGraph;
 use crate::model::{ConceptId, ConceptKind, Detail, Model, Range, RuleId, RuleKind, name_key};
-use crate::vocab::Route;
+use crate::vocab::{Route, builtin};
 
 use pairs::PairTable;
 pub use ranks::{Rank, cmp_ids, cmp_ranked};
@@ -78,21 +78,23 @@ pub struct Index {
     concept_ranks: Box<[Rank]>,
     /// Ranks of the ids findings carry: rules, then dose limits, then MME thresholds.
     rule_ranks: ranks::Ranked,
-    /// Ranks of the checker's own rule ids among those, computed on first use.
-    builtin_ranks: std::sync::OnceLock<Box<[Rank]>>,
     /// The genes pharmacogenomic rules name, sorted.
     genes: Box<[Box<str>]>,
 }
 
-/// The id of entry `i` of the rules, dose limits and MME thresholds taken end to end.
+/// The id of entry `i` of the rules, dose limits, MME thresholds and the checker's own rules
+/// ([`builtin::ALL`]) taken end to end.
 fn rule_like_id(model: &Model, i: usize) -> &str {
     let (rules, limits) = (model.rules.len(), model.dose_limits.len());
+    let thresholds = model.mme_thresholds.len();
     if i < rules {
         &model.rules[i].id
     } else if i < rules + limits {
         &model.dose_limits[i - rules].id
-    } else {
+    } else if i < rules + limits + thresholds {
         &model.mme_thresholds[i - rules - limits].id
+    } else {
+        builtin::ALL[i - rules - limits - thresholds]
     }
 }
 
@@ -288,8 +290,13 @@ impl Index {
             probe_ranges.push((from, probe_atoms.len() as u32));
         }
         let concept_ranks = ranks::Ranked::new(n, |i| &model.concepts[i].id).ranks;
+        // The checker's own rule ids are ranked with the rest, so that every finding's rule has
+        // an exact rank.
         let rule_ranks = ranks::Ranked::new(
-            model.rules.len() + model.dose_limits.len() + model.mme_thresholds.len(),
+            model.rules.len()
+                + model.dose_limits.len()
+                + model.mme_thresholds.len()
+                + builtin::ALL.len(),
             |i| rule_like_id(model, i),
         );
         Index {
@@ -314,7 +321,6 @@ impl Index {
             opioids,
             concept_ranks,
             rule_ranks,
-            builtin_ranks: Default::default(),
             genes: genes.into(),
         }
     }
@@ -513,16 +519,11 @@ impl Index {
         self.rule_ranks.ranks[model.rules.len() + model.dose_limits.len() + i]
     }
 
-    /// Ranks among the same ids of the ids of the checker's own rules, which are not in the
-    /// model: computed on the first call, so every call must pass the same list.
-    pub(crate) fn builtin_ranks(&self, model: &Model, ids: &[&str]) -> &[Rank] {
-        let ranks = self.builtin_ranks.get_or_init(|| {
-            ids.iter()
-                .map(|id| self.rule_ranks.rank_of(id, |i| rule_like_id(model, i)))
-                .collect()
-        });
-        debug_assert_eq!(ranks.len(), ids.len());
-        ranks
+    /// The ranks among the same ids of the checker's own rule ids, in the order of
+    /// [`builtin::ALL`].
+    pub(crate) fn builtin_ranks(&self, model: &Model) -> &[Rank] {
+        let start = model.rules.len() + model.dose_limits.len() + model.mme_thresholds.len();
+        &self.rule_ranks.ranks[start..]
     }
 
     /// Number of concrete pairs with at least one rule.

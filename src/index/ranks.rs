@@ -9,10 +9,8 @@ use std::cmp::Ordering;
 /// The place of an id in the string order of a set of ids.
 ///
 /// Ids of the set get odd ranks (`2 * place + 1`, where `place` counts the distinct ids before
-/// it), equal ids equal ranks. An id outside the set gets the even rank between those of its
-/// neighbours in the set, so that it sorts among them; two such ids with the same rank are told
-/// apart by their text. [`Rank::UNKNOWN`]
-/// means "compare the text".
+/// it), equal ids equal ranks. An id outside the set (an unknown item as given) has
+/// [`Rank::UNKNOWN`], which means "compare the text".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rank(u32);
 
@@ -54,13 +52,11 @@ pub fn cmp_ranked<'s>(ra: Rank, rb: Rank, ids: impl FnOnce() -> (&'s str, &'s st
     a.cmp(b)
 }
 
-/// The ranks of a set of ids, and the set in order (to place ids from outside it).
+/// The ranks of a set of ids.
 #[derive(Debug, Default)]
 pub(super) struct Ranked {
     /// The rank of each id, by position.
     pub ranks: Box<[Rank]>,
-    /// Positions in string order.
-    sorted: Box<[u32]>,
 }
 
 impl Ranked {
@@ -80,21 +76,6 @@ impl Ranked {
         }
         Ranked {
             ranks: ranks.into(),
-            sorted: sorted.into(),
-        }
-    }
-
-    /// The rank of any id, in or outside the set (a binary search).
-    pub fn rank_of<'s>(&self, s: &str, id: impl Fn(usize) -> &'s str) -> Rank {
-        let k = self.sorted.partition_point(|&p| id(p as usize) < s);
-        match self.sorted.get(k) {
-            Some(&p) if id(p as usize) == s => self.ranks[p as usize],
-            // Just before the first id after it, or just after the last id.
-            Some(&p) => Rank(self.ranks[p as usize].0 - 1),
-            None => match self.sorted.last() {
-                Some(&p) => Rank(self.ranks[p as usize].0 + 1),
-                None => Rank(0),
-            },
         }
     }
 }
@@ -104,7 +85,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranks_order_like_the_ids_in_and_outside_the_set() {
+    fn ranks_order_like_the_ids_and_unknown_ranks_compare_the_text() {
         let set = ["kb-b", "kb-a", "kb-d", "kb-b", "medcheck-x", "aa"];
         let ranked = Ranked::new(set.len(), |i| set[i]);
         let mut all: Vec<(&str, Rank)> = set
@@ -112,19 +93,10 @@ mod tests {
             .enumerate()
             .map(|(i, s)| (*s, ranked.ranks[i]))
             .collect();
-        for extra in [
-            "medcheck:dup",
-            "medcheck:all",
-            "a",
-            "zz",
-            "kb-c",
-            "kb-d",
-            "",
-        ] {
-            all.push((extra, ranked.rank_of(extra, |i| set[i])));
-        }
         all.push(("kb-a", Rank::UNKNOWN));
         all.push(("kb-0", Rank::UNKNOWN));
+        all.push(("medcheck:dup", Rank::UNKNOWN));
+        all.push(("", Rank::UNKNOWN));
         for &(a, ra) in &all {
             for &(b, rb) in &all {
                 assert_eq!(cmp_ids(a, ra, b, rb), a.cmp(b), "{a} vs {b}");

@@ -258,16 +258,25 @@ fn sort_in_place<T, R>(
         heap.resize(n, (0, 0));
         &mut heap
     };
+    let mut all_known = true;
     for (i, o) in order.iter_mut().enumerate() {
         *o = (key(&v[i]), i as u32);
+        all_known &= o.0 != 0;
     }
-    order.sort_by(|&(ka, a), &(kb, b)| {
-        if ka != 0 && kb != 0 && ka != kb {
-            ka.cmp(&kb)
-        } else {
-            cmp(&v[a as usize], &v[b as usize])
-        }
-    });
+    // Every key known: sorting the numbers alone gives the order, and when no two are equal
+    // (as nearly always) that order is the one `cmp` gives. Otherwise, the full sort.
+    if all_known {
+        order.sort_unstable();
+    }
+    if !all_known || order.windows(2).any(|w| w[0].0 == w[1].0) {
+        order.sort_by(|&(ka, a), &(kb, b)| {
+            if ka != 0 && kb != 0 && ka != kb {
+                ka.cmp(&kb)
+            } else {
+                cmp(&v[a as usize], &v[b as usize])
+            }
+        });
+    }
     if order.windows(2).any(|w| w[0].1 > w[1].1) {
         permute(v, order);
     }
