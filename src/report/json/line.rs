@@ -7,6 +7,7 @@
 use crate::model::{Citation, Model};
 use crate::regimen::RegimenId;
 
+use super::super::words::SkipReason;
 use super::super::{
     DoseDetail, Finding, Measure, MonitoringNeed, Overridden, Reason, Report, Resolved, Skipped,
 };
@@ -86,7 +87,7 @@ fn resolved(o: &mut Out<'_>, r: &Resolved<'_>) {
 /// One finding; `texts` as in `FindingJson`.
 fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
     o.raw("{\"id\":");
-    o.str_with(|e| f.write_id(e));
+    finding_id(o, f);
     o.raw(",\"kind\":");
     o.str(f.kind.as_str());
     o.raw(",\"severity\":");
@@ -149,6 +150,25 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
     o.raw("}");
 }
 
+/// [`Finding::id`] (`rule/a+b@condition`), each part escaped on its own: the pieces are written
+/// straight in, not through `fmt::Write`.
+fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
+    o.raw("\"");
+    o.escaped(f.rule());
+    o.raw("/");
+    for (i, item) in f.items().iter().enumerate() {
+        if i > 0 {
+            o.raw("+");
+        }
+        o.escaped(item);
+    }
+    if let Some(c) = f.condition().or(f.allergy()) {
+        o.raw("@");
+        o.escaped(c);
+    }
+    o.raw("\"");
+}
+
 /// A citation as a finding gives it: `id`, `title`, `section`, `url`.
 fn citation(o: &mut Out<'_>, c: &Citation, model: &Model) {
     let src = model.source(c.source);
@@ -190,8 +210,7 @@ fn need(o: &mut Out<'_>, r: &Report<'_>, n: &MonitoringNeed<'_>) {
     let m = r.model.monitoring(n.id);
     o.raw("{\"findings\":");
     o.seq(&n.findings, |o, i| {
-        let f = &r.findings[*i];
-        o.str_with(|e| f.write_id(e));
+        finding_id(o, &r.findings[*i]);
     });
     o.raw(",\"id\":");
     o.str(&m.id);
@@ -283,6 +302,7 @@ fn skipped(o: &mut Out<'_>, s: &Skipped<'_>) {
     o.raw(",\"reason\":");
     match &s.reason {
         Reason::Text(t) => o.str(t),
+        Reason::Dose(SkipReason::Fixed(t)) => o.str(t),
         Reason::Dose(r) => o.display(r),
     }
     o.raw("}");

@@ -26,6 +26,12 @@ impl Out<'_> {
         self.0.push(b'"');
     }
 
+    /// The inside of a string: `s` escaped, without quotes.
+    #[inline]
+    pub(crate) fn escaped(&mut self, s: &str) {
+        escape(self.0, s);
+    }
+
     /// A string written by `write`, quoted and escaped piece by piece as it comes.
     #[inline]
     pub(crate) fn str_with(&mut self, write: impl FnOnce(&mut Escaped<'_>) -> fmt::Result) {
