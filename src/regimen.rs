@@ -4,6 +4,7 @@
 //! anything it cannot take at face value: unknown fields, unknown units or routes, doses that are
 //! zero, negative, not numbers or absurdly large, inputs past the size caps.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -127,12 +128,13 @@ pub struct Regimen {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRegimen {
+struct RawRegimen<'a> {
     #[serde(default)]
     id: Option<RegimenId>,
     #[serde(default)]
     patient: Option<RawPatient>,
-    items: Vec<RawItem>,
+    #[serde(borrow)]
+    items: Vec<RawItem<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -156,25 +158,55 @@ struct RawPatient {
     phenotypes: BTreeMap<String, String>,
 }
 
+/// An item as read. The unit and route are looked up, not kept, so they borrow from the text
+/// (when they hold no escape).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawItem {
+struct RawItem<'a> {
     id: String,
-    #[serde(default)]
-    dose: Option<RawDose>,
+    #[serde(default, borrow)]
+    dose: Option<RawDose<'a>>,
     #[serde(default)]
     times_per_day: Option<serde_json::Value>,
     #[serde(default)]
     days: Option<serde_json::Value>,
-    #[serde(default)]
-    route: Option<String>,
+    #[serde(default, borrow)]
+    route: Option<Word<'a>>,
+}
+
+/// A string that is looked up, not kept: borrowed from the text when it holds no escape.
+/// (serde borrows a `Cow` field, but not one inside an `Option`.)
+struct Word<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Word<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word<'a>, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // As `String` says it, so that errors read the same.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Cow<'de, str>, E> {
+                Ok(Cow::Borrowed(s))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Cow<'de, str>, E> {
+                Ok(Cow::Owned(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Cow<'de, str>, E> {
+                Ok(Cow::Owned(s))
+            }
+        }
+        d.deserialize_str(Visit).map(Word)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDose {
+struct RawDose<'a> {
     value: serde_json::Value,
-    unit: String,
+    #[serde(borrow)]
+    unit: Cow<'a, str>,
 }
 
 impl Regimen {
@@ -224,7 +256,7 @@ impl Regimen {
         Regimen::from_raw(raw)
     }
 
-    fn from_raw(raw: RawRegimen) -> Result<Regimen, RegimenError> {
+    fn from_raw(raw: RawRegimen<'_>) -> Result<Regimen, RegimenError> {
         if raw.items.len() > MAX_ITEMS {
             return Err(RegimenError::TooLarge {
                 what: "items",
@@ -416,7 +448,7 @@ pub(crate) fn implausible_dose(amount: Amount) -> Option<&'static str> {
     size.is_none_or(|s| s > cap).then_some(shown)
 }
 
-fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
+fn item(i: usize, raw: RawItem<'_>) -> Result<Item, RegimenError> {
     let at = |field: &str| {
         if raw.id.trim().is_empty() {
             format!("items[{i}].{field}")
@@ -469,7 +501,7 @@ fn item(i: usize, raw: RawItem) -> Result<Item, RegimenError> {
     };
     let route = match &raw.route {
         None => None,
-        Some(r) => Some(Route::parse(r).ok_or_else(|| {
+        Some(Word(r)) => Some(Route::parse(r).ok_or_else(|| {
             invalid(
                 at("route"),
                 format!("unknown route `{r}` (allowed: {})", Route::allowed()),

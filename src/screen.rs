@@ -484,10 +484,9 @@ fn check_line(
         .check(&regimen)
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
     match format {
-        LineFormat::Full => serde_json::to_writer(&mut *out, &report),
-        LineFormat::Compact => serde_json::to_writer(&mut *out, &report.compact()),
+        LineFormat::Full => report.write_json_line(out),
+        LineFormat::Compact => report.compact().write_json_line(out),
     }
-    .expect("writing to memory succeeds");
     Ok(report.max_severity())
 }
 

@@ -114,11 +114,12 @@ impl Ratio {
 
     /// Reads a JSON number exactly, through its shortest decimal representation.
     pub fn from_json(n: &serde_json::Number) -> Result<Ratio, NumberError> {
+        // The text is written only for an error: most numbers are small whole ones.
         if let Some(i) = n.as_i64() {
-            return Ratio::checked_input(i as i128, 1, &n.to_string());
+            return Ratio::checked_input(i as i128, 1, || n.to_string());
         }
         if let Some(u) = n.as_u64() {
-            return Ratio::checked_input(u as i128, 1, &n.to_string());
+            return Ratio::checked_input(u as i128, 1, || n.to_string());
         }
         match n.as_f64() {
             Some(f) if f.is_finite() => format!("{f}").parse(),
@@ -126,9 +127,13 @@ impl Ratio {
         }
     }
 
-    fn checked_input(num: i128, den: i128, text: &str) -> Result<Ratio, NumberError> {
+    fn checked_input(
+        num: i128,
+        den: i128,
+        text: impl FnOnce() -> String,
+    ) -> Result<Ratio, NumberError> {
         if num.abs() > INPUT_CAP || den > INPUT_CAP {
-            return Err(NumberError::OutOfRange(text.to_string()));
+            return Err(NumberError::OutOfRange(text()));
         }
         Ok(Ratio::new(num, den).expect("den > 0"))
     }
@@ -290,16 +295,12 @@ impl FromStr for Ratio {
         {
             return Err(bad());
         }
-        let all: String = format!("{int}{frac}");
-        let all = all.trim_start_matches('0');
-        if all.len() > 15 {
+        // The significant digits: those of `int` then `frac`, leading zeros dropped.
+        let digits = int.bytes().chain(frac.bytes()).skip_while(|&b| b == b'0');
+        if digits.clone().count() > 15 {
             return Err(range());
         }
-        let mut num: i128 = if all.is_empty() {
-            0
-        } else {
-            all.parse().map_err(|_| bad())?
-        };
+        let mut num = digits.fold(0i128, |n, b| n * 10 + i128::from(b - b'0'));
         let scale = exp - frac.len() as i32;
         if !(-9..=15).contains(&scale) && num != 0 {
             return Err(range());
@@ -313,7 +314,7 @@ impl FromStr for Ratio {
         if neg {
             num = -num;
         }
-        Ratio::checked_input(num, den, s)
+        Ratio::checked_input(num, den, || s.to_string())
     }
 }
 

@@ -1,5 +1,9 @@
 //! The report as JSON: written straight to the serializer, texts written from their parts as
-//! they go out.
+//! they go out; and, for one line at a time, written by hand into a byte buffer ([`line`]),
+//! the same bytes faster.
+
+mod line;
+mod out;
 
 use std::fmt;
 
@@ -290,6 +294,20 @@ pub struct Compact<'r, 'a>(pub(super) &'r Report<'a>);
 impl Serialize for Compact<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         write_report(self.0, s, false)
+    }
+}
+
+impl Report<'_> {
+    /// Appends the report as one line of JSON, the bytes of [`Report::to_json`].
+    pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
+        line::report(&mut out::Out(out), self, true);
+    }
+}
+
+impl Compact<'_, '_> {
+    /// Appends the compact report as one line of JSON, the bytes serde_json writes for it.
+    pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
+        line::report(&mut out::Out(out), self.0, false);
     }
 }
 
