@@ -407,7 +407,11 @@ impl<'a> Report<'a> {
 
     /// The report as one line of JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a report always serializes")
+        let mut out = Vec::with_capacity(4096);
+        self.write_json_line(&mut out);
+        // The writer copies `str`s and writes ASCII around them, so this is always UTF-8.
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// The report as indented JSON.
