@@ -406,7 +406,19 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
                 ),
             )
         })?;
-        phenotypes.insert(gene.trim().to_ascii_uppercase(), phenotype);
+        let gene = gene.trim().to_ascii_uppercase();
+        // `HLA-B*15:02: poor` or `CYP2D6: positive` says nothing any rule could read: refuse
+        // it rather than check the regimen as if the result were absent.
+        if !phenotype.fits(&gene) {
+            return Err(invalid(
+                &path,
+                format!(
+                    "`{value}` does not apply to `{gene}` (allowed: {})",
+                    Phenotype::allowed_for(&gene)
+                ),
+            ));
+        }
+        phenotypes.insert(gene, phenotype);
     }
     Ok(Patient {
         age_years: opt(&p.age_years, "patient.age_years", false, 130)?,

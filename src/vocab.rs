@@ -127,6 +127,10 @@ vocabulary! {
         Rapid = "rapid",
         /// Ultrarapid metabolizer.
         Ultrarapid = "ultrarapid",
+        /// Carries the allele (for an HLA allele such as `HLA-B*15:02`).
+        Positive = "positive",
+        /// Does not carry the allele.
+        Negative = "negative",
     }
 }
 
@@ -172,6 +176,13 @@ impl Phenotype {
     /// Reads a phenotype, accepting CPIC's longer forms (`Ultrarapid Metabolizer`, `PM`).
     pub fn parse_lenient(s: &str) -> Option<Phenotype> {
         let lower = s.trim().to_ascii_lowercase();
+        match lower.replace([' ', '_'], "-").as_str() {
+            "carrier" | "detected" | "present" | "pos" | "+" => return Some(Phenotype::Positive),
+            "non-carrier" | "noncarrier" | "not-detected" | "absent" | "neg" | "-" => {
+                return Some(Phenotype::Negative);
+            }
+            _ => {}
+        }
         let word = lower
             .trim_end_matches("metabolizer")
             .trim_end_matches("metaboliser")
@@ -188,9 +199,99 @@ impl Phenotype {
     }
 }
 
+impl Phenotype {
+    /// True for a carrier status (`positive`, `negative`), which is what an HLA allele takes;
+    /// false for a metabolizer status, which is what a pharmacogene such as CYP2D6 takes.
+    pub fn is_carrier_status(self) -> bool {
+        matches!(self, Phenotype::Positive | Phenotype::Negative)
+    }
+
+    /// True when this kind of phenotype can be said of `gene`: a carrier status of an HLA
+    /// allele ([`is_allele`]), a metabolizer status of any other gene.
+    pub fn fits(self, gene: &str) -> bool {
+        self.is_carrier_status() == is_allele(gene)
+    }
+
+    /// The phenotypes that fit `gene`, for an error message.
+    pub fn allowed_for(gene: &str) -> String {
+        let fitting: Vec<&str> = Phenotype::ALL
+            .iter()
+            .filter(|p| p.fits(gene))
+            .map(|p| p.as_str())
+            .collect();
+        let what = if is_allele(gene) {
+            "an HLA allele takes a carrier status"
+        } else {
+            "a gene takes a metabolizer status"
+        };
+        format!("{} ({what})", fitting.join(", "))
+    }
+}
+
+/// True when `gene` names an HLA allele (`HLA-B*15:02`) rather than a gene (`CYP2D6`).
+pub fn is_allele(gene: &str) -> bool {
+    gene.starts_with("HLA-")
+}
+
+/// True when `gene` is written as the knowledge base writes genes: an uppercase HGNC symbol
+/// (`CYP2D6`), or an HLA allele in its standard form (`HLA-B*15:02`: uppercase letters, digits,
+/// `-`, `*` and `:`), at most 24 characters.
+pub fn is_gene_name(gene: &str) -> bool {
+    let symbol = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    !gene.is_empty()
+        && gene.len() <= 24
+        && if is_allele(gene) {
+            gene.len() > 4
+                && gene.contains('*')
+                && gene
+                    .bytes()
+                    .all(|b| symbol(b) || matches!(b, b'-' | b'*' | b':'))
+        } else {
+            gene.len() <= 16 && gene.bytes().all(symbol)
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carrier_statuses_are_for_hla_alleles_and_metabolizer_statuses_for_genes() {
+        assert_eq!(
+            Phenotype::parse_lenient("Positive"),
+            Some(Phenotype::Positive)
+        );
+        assert_eq!(
+            Phenotype::parse_lenient("carrier"),
+            Some(Phenotype::Positive)
+        );
+        assert_eq!(
+            Phenotype::parse_lenient("not detected"),
+            Some(Phenotype::Negative)
+        );
+        assert_eq!(
+            Phenotype::parse_lenient("Poor Metabolizer"),
+            Some(Phenotype::Poor)
+        );
+        assert!(Phenotype::Positive.fits("HLA-B*15:02"));
+        assert!(!Phenotype::Positive.fits("CYP2D6"));
+        assert!(!Phenotype::Poor.fits("HLA-A*31:01"));
+        assert!(Phenotype::Poor.fits("CYP2C19"));
+        for good in ["CYP2D6", "HLA-B*15:02", "HLA-A*31:01", "HLA-B*58:01"] {
+            assert!(is_gene_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "cyp2d6",
+            "CYP 2D6",
+            "HLA-",
+            "HLA-B",
+            "HLA-b*15:02",
+            "CYP2D6*4",
+        ] {
+            assert!(!is_gene_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn severity_orders_worst_last() {

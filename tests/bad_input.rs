@@ -152,6 +152,18 @@ fn unknown_or_impossible_patient_fields_are_refused() {
         "patient.phenotypes.CYP2D6",
         "unknown phenotype `speedy`",
     );
+    // A carrier status for a gene, or a metabolizer status for an HLA allele, matches no rule:
+    // refused, not checked as if the result were absent.
+    invalid_at(
+        &patient(r#""phenotypes": {"CYP2D6": "positive"}"#),
+        "patient.phenotypes.CYP2D6",
+        "`positive` does not apply to `CYP2D6` (allowed: poor, intermediate",
+    );
+    invalid_at(
+        &patient(r#""phenotypes": {"HLA-B*15:02": "poor"}"#),
+        "patient.phenotypes.HLA-B*15:02",
+        "(allowed: positive, negative",
+    );
     match refused(&patient(r#""sex": "unknown""#)) {
         RegimenError::Json { path, .. } => assert_eq!(path, "patient.sex"),
         other => panic!("{other}"),

@@ -812,3 +812,46 @@ fn a_class_that_cross_reacts_with_itself_is_not_a_cycle() {
     data.rules.push(rule);
     KnowledgeBase::from_source(data, Origin::Bundled).expect("loads");
 }
+
+#[test]
+fn a_phenotype_that_cannot_apply_to_its_gene_is_refused() {
+    // A carrier status for a metabolizer gene, a metabolizer status for an HLA allele, and a
+    // gene written in neither form, each named with its rule and field.
+    let mut data = bundled();
+    let template = data
+        .rules
+        .iter()
+        .find(|r| r.kind == "pharmacogenomic")
+        .expect("a pharmacogenomic rule")
+        .clone();
+    for (id, gene, phenotype) in [
+        ("cyp-positive", "CYP2D6", "positive"),
+        ("hla-poor", "HLA-B*15:02", "poor"),
+        ("hla-lowercase", "hla-b*15:02", "positive"),
+    ] {
+        let mut rule = template.clone();
+        rule.id = id.into();
+        rule.gene = Some(gene.into());
+        rule.phenotypes = Some(vec![phenotype.into()]);
+        data.rules.push(rule);
+    }
+    let errors = problems(data);
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 3, "{text:#?}");
+    assert_eq!(errors[0].code(), "phenotype-not-for-gene", "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|e| e.contains("cyp-positive") && e.contains("phenotypes[0]")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains("hla-poor") && e.contains("positive, negative")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains("hla-lowercase") && e.contains("gene")),
+        "{text:#?}"
+    );
+}

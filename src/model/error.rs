@@ -131,6 +131,20 @@ pub enum ValidationError {
         /// The entry kind that needs it.
         kind: String,
     },
+    /// A phenotype that cannot be said of the rule's gene: a carrier status (`positive`) for a
+    /// metabolizer gene, or a metabolizer status (`poor`) for an HLA allele. No patient record
+    /// could match it.
+    #[error("{at}: `{phenotype}` does not apply to `{gene}` (allowed: {allowed})")]
+    PhenotypeNotForGene {
+        /// Where.
+        at: Location,
+        /// The phenotype as written.
+        phenotype: String,
+        /// The rule's gene.
+        gene: String,
+        /// The phenotypes that apply to it.
+        allowed: String,
+    },
     /// A field this kind of entry does not use is present (it would be silently ignored).
     #[error("{at}: not used by {kind}; remove it or change the kind")]
     NotApplicable {
@@ -216,6 +230,7 @@ macro_rules! each_variant {
             | WrongKind { at: $at, .. }
             | UnknownValue { at: $at, .. }
             | BadNumber { at: $at, .. }
+            | PhenotypeNotForGene { at: $at, .. }
             | NoSource { at: $at }
             | Missing { at: $at, .. }
             | NotApplicable { at: $at, .. }
@@ -255,6 +270,7 @@ impl ValidationError {
             WrongKind { .. } => "wrong-kind",
             UnknownValue { .. } => "unknown-value",
             BadNumber { .. } => "bad-number",
+            PhenotypeNotForGene { .. } => "phenotype-not-for-gene",
             NoSource { .. } => "no-source",
             Missing { .. } => "missing-field",
             NotApplicable { .. } => "field-not-applicable",

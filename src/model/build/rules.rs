@@ -348,20 +348,18 @@ impl Builder {
                     "substance, product, therapy or class",
                 );
                 let gene = opt(&r.gene)?;
-                if gene.is_empty()
-                    || gene.len() > 16
-                    || !gene
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                {
+                let gene_ok = crate::vocab::is_gene_name(gene);
+                if !gene_ok {
                     self.err(ValidationError::BadNumber {
                         at: at("gene"),
                         reason: format!(
-                            "gene `{gene}` must be an uppercase HGNC symbol such as CYP2D6"
+                            "gene `{gene}` must be an uppercase HGNC symbol such as CYP2D6, or an \
+                             HLA allele such as HLA-B*15:02"
                         ),
                     });
                 }
                 let mut phenotypes = Vec::new();
+                let mut reported = false;
                 for (i, p) in r
                     .phenotypes
                     .as_deref()
@@ -371,6 +369,19 @@ impl Builder {
                 {
                     match Phenotype::parse(p.as_ref()) {
                         Some(p) if phenotypes.contains(&p) => {}
+                        // A carrier status for a gene, or a metabolizer status for an HLA
+                        // allele, could never match what a patient's record says.
+                        Some(ph) if !ph.fits(gene) => {
+                            reported = true;
+                            if gene_ok {
+                                self.err(ValidationError::PhenotypeNotForGene {
+                                    at: at(&format!("phenotypes[{i}]")),
+                                    phenotype: p.as_ref().to_string(),
+                                    gene: gene.to_string(),
+                                    allowed: Phenotype::allowed_for(gene),
+                                });
+                            }
+                        }
                         Some(p) => phenotypes.push(p),
                         None => self.err(ValidationError::UnknownValue {
                             at: at(&format!("phenotypes[{i}]")),
@@ -380,7 +391,7 @@ impl Builder {
                         }),
                     }
                 }
-                if phenotypes.is_empty() {
+                if phenotypes.is_empty() && !reported {
                     self.err(ValidationError::Empty {
                         at: at("phenotypes"),
                     });
