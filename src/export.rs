@@ -167,6 +167,11 @@ pub fn to_source(model: &Model) -> SourceData {
                 what: m.what.to_string(),
                 when: m.when.to_string(),
                 why: m.why.to_string(),
+                for_items: m
+                    .standing
+                    .iter()
+                    .map(|c| model.concept(*c).id.to_string())
+                    .collect(),
                 sources: citations(model, &m.sources),
             })
             .collect(),

@@ -169,6 +169,8 @@ vocabulary! {
         Pharmacogenomic = "pharmacogenomic",
         /// An item, condition or allergy the knowledge base does not know: it was not checked.
         UnknownItem = "unknown-item",
+        /// An item that calls for monitoring on its own (methadone and its ECG schedule).
+        Monitoring = "monitoring",
     }
 }
 

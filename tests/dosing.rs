@@ -906,6 +906,78 @@ fn monitoring_is_merged_across_findings_without_duplicates() {
     );
 }
 
+#[test]
+fn an_item_that_calls_for_monitoring_on_its_own_lists_it_without_any_other_finding() {
+    // Methadone within every limit, with nothing it interacts with: its ECG schedule still
+    // stands (Krantz 2009; the label's boxed warning), as an info finding the monitoring list
+    // names.
+    let report = run(&regimen(
+        ADULT,
+        &[
+            r#"{"id": "methadone", "dose": {"value": 5, "unit": "mg"}, "times_per_day": 2, "route": "oral"}"#,
+            r#"{"id": "acupuncture"}"#,
+        ],
+    ));
+    let standing = of_kind(&report, "monitoring");
+    assert_eq!(standing.len(), 1, "{report:#}");
+    let f = standing[0];
+    assert_eq!(f["rule"], "methadone-ecg");
+    assert_eq!(f["severity"], "info");
+    assert_eq!(f["items"], serde_json::json!(["methadone"]));
+    assert_eq!(f["monitoring"], serde_json::json!(["methadone-ecg"]));
+    assert!(!f["sources"].as_array().unwrap().is_empty());
+    assert!(f["management"].as_str().unwrap().contains("ECG"), "{f:#}");
+    let entry = report["monitoring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "methadone-ecg")
+        .expect("listed");
+    assert_eq!(entry["findings"], serde_json::json!([f["id"]]));
+
+    // Listed twice, or beside kava (which has its own): one finding per requirement.
+    let report = run(&regimen(
+        ADULT,
+        &[
+            r#"{"id": "methadone"}"#,
+            r#"{"id": "Dolophine"}"#,
+            r#"{"id": "kava"}"#,
+        ],
+    ));
+    let rules: Vec<&str> = of_kind(&report, "monitoring")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["kava-liver-signs", "methadone-ecg"], "{report:#}");
+
+    // Over methadone's opioid-naive starting dose, the dose finding calls for the same ECG: one
+    // entry in the monitoring list, naming both findings.
+    let report = run(&regimen(
+        r#"{"age_years": 45, "weight_kg": 80, "conditions": ["opioid-naive"]}"#,
+        &[
+            r#"{"id": "methadone", "dose": {"value": 10, "unit": "mg"}, "times_per_day": 2, "route": "oral"}"#,
+        ],
+    ));
+    let ecg: Vec<&serde_json::Value> = report["monitoring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["id"] == "methadone-ecg")
+        .collect();
+    assert_eq!(ecg.len(), 1, "{report:#}");
+    assert!(
+        ecg[0]["findings"].as_array().unwrap().len() >= 2,
+        "{report:#}"
+    );
+
+    // Nothing that calls for standing monitoring: no such finding.
+    let report = run(&regimen(
+        ADULT,
+        &[r#"{"id": "ibuprofen"}"#, r#"{"id": "sertraline"}"#],
+    ));
+    assert!(of_kind(&report, "monitoring").is_empty(), "{report:#}");
+}
+
 // ---------------------------------------------------------------- the example
 
 #[test]

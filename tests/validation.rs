@@ -855,3 +855,25 @@ fn a_phenotype_that_cannot_apply_to_its_gene_is_refused() {
         "{text:#?}"
     );
 }
+
+#[test]
+fn standing_monitoring_for_an_unknown_or_wrong_kind_of_entry_is_named() {
+    let mut data = bundled();
+    let m = &mut data.monitoring[0];
+    let id = m.id.clone();
+    m.for_items = vec![
+        "methadone".into(),
+        "no-such-drug".into(),
+        "chronic-kidney-disease".into(),
+    ];
+    let errors = problems(data);
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{text:#?}");
+    assert_eq!(errors[0].code(), "dangling-reference", "{text:#?}");
+    assert!(
+        text[0].contains("monitoring.json") && text[0].contains(&id) && text[0].contains("for[1]"),
+        "{text:#?}"
+    );
+    assert_eq!(errors[1].code(), "wrong-kind", "{text:#?}");
+    assert!(text[1].contains("for[2]"), "{text:#?}");
+}

@@ -322,6 +322,7 @@ pub fn generate(cfg: &Config, out: &Path) -> io::Result<Summary> {
                 what: format!("Synthetic measurement {i:02}"),
                 when: "At baseline and after each dose change (generated test data)".into(),
                 why: format!("Generated monitoring requirement {i:02}"),
+                for_items: Vec::new(),
                 sources: vec![cite(i)],
             })
             .collect::<Vec<_>>(),

@@ -105,6 +105,7 @@ pub fn check<'a>(
     c.condition_rules();
     c.allergies(&allergies);
     c.pharmacogenomics(regimen);
+    c.standing_monitoring();
     let mut skipped = dose::check(
         model,
         index,
@@ -643,6 +644,35 @@ impl<'a> Checker<'a> {
                     self.findings.push(f);
                 }
             }
+        }
+    }
+
+    /// Monitoring requirements the items call for on their own (methadone's ECG schedule): one
+    /// finding per requirement, naming every item that calls for it.
+    fn standing_monitoring(&mut self) {
+        let mut calls: Vec<(usize, &'a str, Rank)> = Vec::new();
+        for k in self.known.iter().filter(|k| k.repeat_of.is_none()) {
+            for a in self.atoms(k.concept) {
+                for m in self.index.standing_monitoring(a) {
+                    calls.push((m.0 as usize, k.id, k.rank));
+                }
+            }
+        }
+        if calls.is_empty() {
+            return;
+        }
+        calls.sort_unstable_by_key(|c| c.0);
+        for group in calls.chunk_by(|a, b| a.0 == b.0) {
+            let m = crate::model::MonitoringId(group[0].0 as u32);
+            let items = Items::collect(group.iter().map(|g| (g.1, g.2)).collect());
+            let rank = self.index.monitoring_rank(self.model, m);
+            let id = self.index.standing_monitoring_id(m);
+            self.findings.push(Finding::standing_monitoring(
+                self.model.monitoring(m),
+                id,
+                rank,
+                items,
+            ));
         }
     }
 

@@ -11,7 +11,9 @@ mod ranks;
 use rustc_hash::FxHashMap;
 
 use crate::graph::ConceptGraph;
-use crate::model::{ConceptId, ConceptKind, Detail, Model, Range, RuleId, RuleKind, name_key};
+use crate::model::{
+    ConceptId, ConceptKind, Detail, Model, MonitoringId, Range, RuleId, RuleKind, name_key,
+};
 use crate::vocab::{Route, builtin};
 
 use pairs::PairTable;
@@ -68,6 +70,11 @@ pub struct Index {
     pairs: PairTable,
     hits: Vec<Hit>,
     unary: Vec<Box<[RuleId]>>,
+    /// Monitoring requirements each concrete concept calls for on its own (through the
+    /// requirement's `for`, itself or a class it belongs to).
+    standing: Vec<Box<[MonitoringId]>>,
+    /// Every monitoring id in order, so that a finding can borrow a list of one.
+    monitoring_ids: Box<[MonitoringId]>,
     derived: Vec<(ConceptId, Range)>,
     /// Each concept's dose limits, as ranges of `limit_list`.
     limit_ranges: Vec<(u32, u32)>,
@@ -82,20 +89,31 @@ pub struct Index {
     genes: Box<[Box<str>]>,
 }
 
-/// The id of entry `i` of the rules, dose limits, MME thresholds and the checker's own rules
-/// ([`builtin::ALL`]) taken end to end.
+/// The id of entry `i` of the rules, dose limits, MME thresholds, monitoring requirements and
+/// the checker's own rules ([`builtin::ALL`]) taken end to end: every id a finding's `rule` can
+/// be.
 fn rule_like_id(model: &Model, i: usize) -> &str {
     let (rules, limits) = (model.rules.len(), model.dose_limits.len());
-    let thresholds = model.mme_thresholds.len();
+    let (thresholds, monitoring) = (model.mme_thresholds.len(), model.monitoring.len());
     if i < rules {
         &model.rules[i].id
     } else if i < rules + limits {
         &model.dose_limits[i - rules].id
     } else if i < rules + limits + thresholds {
         &model.mme_thresholds[i - rules - limits].id
+    } else if i < rules + limits + thresholds + monitoring {
+        &model.monitoring[i - rules - limits - thresholds].id
     } else {
-        builtin::ALL[i - rules - limits - thresholds]
+        builtin::ALL[i - rules - limits - thresholds - monitoring]
     }
+}
+
+/// The number of ids [`rule_like_id`] numbers before the checker's own.
+fn rule_like_ids(model: &Model) -> usize {
+    model.rules.len()
+        + model.dose_limits.len()
+        + model.mme_thresholds.len()
+        + model.monitoring.len()
 }
 
 /// The class whose substance members are counted toward opioid MME.
@@ -292,13 +310,19 @@ impl Index {
         let concept_ranks = ranks::Ranked::new(n, |i| &model.concepts[i].id).ranks;
         // The checker's own rule ids are ranked with the rest, so that every finding's rule has
         // an exact rank.
-        let rule_ranks = ranks::Ranked::new(
-            model.rules.len()
-                + model.dose_limits.len()
-                + model.mme_thresholds.len()
-                + builtin::ALL.len(),
-            |i| rule_like_id(model, i),
-        );
+        let rule_ranks = ranks::Ranked::new(rule_like_ids(model) + builtin::ALL.len(), |i| {
+            rule_like_id(model, i)
+        });
+        let mut standing: Vec<Vec<MonitoringId>> = vec![Vec::new(); n];
+        for (i, m) in model.monitoring.iter().enumerate() {
+            for &s in m.standing.iter() {
+                for &c in graph.members(s).iter().filter(|c| concrete(**c)) {
+                    if !standing[c.0 as usize].contains(&MonitoringId(i as u32)) {
+                        standing[c.0 as usize].push(MonitoringId(i as u32));
+                    }
+                }
+            }
+        }
         Index {
             names,
             atom_ranges,
@@ -314,6 +338,10 @@ impl Index {
             pairs,
             hits,
             unary: unary.into_iter().map(Into::into).collect(),
+            standing: standing.into_iter().map(Into::into).collect(),
+            monitoring_ids: (0..model.monitoring.len() as u32)
+                .map(MonitoringId)
+                .collect(),
             derived,
             limit_ranges,
             limit_list,
@@ -522,8 +550,24 @@ impl Index {
     /// The ranks among the same ids of the checker's own rule ids, in the order of
     /// [`builtin::ALL`].
     pub(crate) fn builtin_ranks(&self, model: &Model) -> &[Rank] {
+        &self.rule_ranks.ranks[rule_like_ids(model)..]
+    }
+
+    /// The rank of monitoring requirement `m` among the same ids.
+    pub fn monitoring_rank(&self, model: &Model, m: MonitoringId) -> Rank {
         let start = model.rules.len() + model.dose_limits.len() + model.mme_thresholds.len();
-        &self.rule_ranks.ranks[start..]
+        self.rule_ranks.ranks[start + m.0 as usize]
+    }
+
+    /// Requirement `m` as a list of one.
+    pub fn standing_monitoring_id(&self, m: MonitoringId) -> &[MonitoringId] {
+        let i = m.0 as usize;
+        &self.monitoring_ids[i..=i]
+    }
+
+    /// Monitoring requirements a concrete concept calls for on its own, in data order.
+    pub fn standing_monitoring(&self, c: ConceptId) -> &[MonitoringId] {
+        &self.standing[c.0 as usize]
     }
 
     /// Number of concrete pairs with at least one rule.

@@ -201,6 +201,10 @@ pub struct Monitoring {
     pub why: Text,
     /// Citations.
     pub sources: Box<[Citation]>,
+    /// Items that call for it on their own, without a finding (`for` in the data): a regimen
+    /// with one of them, or a member of one of these classes, lists it as a `monitoring`
+    /// finding.
+    pub standing: Box<[ConceptId]>,
 }
 
 /// One end of an interaction rule.

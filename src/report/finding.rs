@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use crate::index::{Rank, cmp_ids, cmp_ranked};
-use crate::model::{Citation, DoseLimit, MmeThreshold, MonitoringId, Rule};
+use crate::model::{Citation, DoseLimit, MmeThreshold, Monitoring, MonitoringId, Rule};
 use crate::report::words::{self, DoseFinding, Unknown};
 use crate::vocab::{Evidence, FindingKind, Severity};
 
@@ -25,6 +25,8 @@ pub enum Origin<'a> {
     DoseLimit(&'a DoseLimit),
     /// An opioid MME threshold.
     MmeThreshold(&'a MmeThreshold),
+    /// A monitoring requirement an item calls for on its own.
+    Monitoring(&'a Monitoring),
     /// One of the checker's own checks; the id starts with `medcheck:`.
     Builtin(&'static str),
 }
@@ -36,6 +38,7 @@ impl<'a> Origin<'a> {
             Origin::Rule(r) => &r.id,
             Origin::DoseLimit(l) => &l.id,
             Origin::MmeThreshold(t) => &t.id,
+            Origin::Monitoring(m) => &m.id,
             Origin::Builtin(id) => id,
         }
     }
@@ -149,6 +152,8 @@ enum Words<'a> {
     Written(Box<str>),
     /// A dose finding: its numbers and what its words are made of.
     Dose(Box<DoseFinding<'a>>),
+    /// A monitoring requirement an item calls for on its own: the requirement, as a list of one.
+    Standing(&'a [MonitoringId]),
 }
 
 /// One safety finding.
@@ -263,6 +268,24 @@ impl<'a> Finding<'a> {
         f
     }
 
+    /// A monitoring requirement the items call for on their own (`id` is the requirement's,
+    /// a list of one borrowed from the index).
+    pub(crate) fn standing_monitoring(
+        requirement: &'a Monitoring,
+        id: &'a [MonitoringId],
+        rank: Rank,
+        items: Items<'a>,
+    ) -> Finding<'a> {
+        Finding::of(
+            FindingKind::Monitoring,
+            Severity::Info,
+            Origin::Monitoring(requirement),
+            rank,
+            items,
+            Words::Standing(id),
+        )
+    }
+
     /// A dose finding.
     pub(crate) fn of_dose(
         kind: FindingKind,
@@ -346,6 +369,7 @@ impl<'a> Finding<'a> {
         match (&self.words, self.origin) {
             (Words::Origin, Origin::Rule(r)) => Cow::Borrowed(&r.summary),
             (Words::Origin, Origin::MmeThreshold(t)) => Cow::Borrowed(&t.summary),
+            (Words::Standing(_), Origin::Monitoring(m)) => Cow::Borrowed(&m.why),
             (Words::Origin, _) => Cow::Borrowed(""),
             _ => {
                 let mut s = String::new();
@@ -365,12 +389,13 @@ impl<'a> Finding<'a> {
             }
             Words::Written(s) => out.write_str(s),
             Words::Dose(d) => d.summary(out),
+            Words::Standing(_) => out.write_str(&self.summary()),
         }
     }
 
     /// True when the summary is the rule's own text (not written from parts).
     pub(crate) fn summary_is_text(&self) -> bool {
-        matches!(self.words, Words::Origin)
+        matches!(self.words, Words::Origin | Words::Standing(_))
     }
 
     /// What to do.
@@ -381,6 +406,10 @@ impl<'a> Finding<'a> {
             Words::Written(_) => Cow::Borrowed(words::DUPLICATE_MANAGEMENT),
             Words::Dose(d) => d.management().unwrap_or_else(|| self.origin_management()),
             Words::Origin => self.origin_management(),
+            Words::Standing(_) => match self.origin {
+                Origin::Monitoring(m) => Cow::Owned(words::standing_management(m)),
+                _ => Cow::Borrowed(""),
+            },
         }
     }
 
@@ -389,17 +418,18 @@ impl<'a> Finding<'a> {
             Origin::Rule(r) => &r.management,
             Origin::DoseLimit(l) => &l.management,
             Origin::MmeThreshold(t) => &t.management,
-            Origin::Builtin(_) => "",
+            Origin::Monitoring(_) | Origin::Builtin(_) => "",
         })
     }
 
     /// Monitoring requirements.
     pub fn monitoring(&self) -> &'a [MonitoringId] {
-        match self.origin {
-            Origin::Rule(r) => &r.monitoring,
-            Origin::DoseLimit(l) => &l.monitoring,
-            Origin::MmeThreshold(t) => &t.monitoring,
-            Origin::Builtin(_) => &[],
+        match (self.origin, &self.words) {
+            (Origin::Rule(r), _) => &r.monitoring,
+            (Origin::DoseLimit(l), _) => &l.monitoring,
+            (Origin::MmeThreshold(t), _) => &t.monitoring,
+            (Origin::Monitoring(_), Words::Standing(id)) => id,
+            (Origin::Monitoring(_) | Origin::Builtin(_), _) => &[],
         }
     }
 
@@ -409,6 +439,7 @@ impl<'a> Finding<'a> {
             (Origin::Rule(r), _) => &r.sources,
             (Origin::DoseLimit(l), _) => &l.sources,
             (Origin::MmeThreshold(t), _) => &t.sources,
+            (Origin::Monitoring(m), _) => &m.sources,
             (Origin::Builtin(_), Words::Dose(d)) => match d.words {
                 words::DoseWords::MmeIncomplete { sources, .. } => sources,
                 _ => &[],
@@ -423,7 +454,7 @@ impl<'a> Finding<'a> {
             Origin::Rule(r) => Some(r.evidence),
             Origin::DoseLimit(l) => Some(l.evidence),
             Origin::MmeThreshold(t) => Some(t.evidence),
-            Origin::Builtin(_) => None,
+            Origin::Monitoring(_) | Origin::Builtin(_) => None,
         }
     }
 

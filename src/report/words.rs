@@ -53,6 +53,12 @@ impl Unknown {
     }
 }
 
+/// What to do for a monitoring requirement an item calls for on its own: what to measure, and
+/// when.
+pub(crate) fn standing_management(m: &crate::model::Monitoring) -> String {
+    format!("{}. When: {}.", m.what, m.when.trim_end_matches('.'))
+}
+
 /// What to do about an unknown item, condition or allergy.
 pub(crate) const UNKNOWN_MANAGEMENT: &str = "Check this by other means before signing, or add it to the knowledge base (or correct its spelling).";
 /// What to do about an item listed twice.

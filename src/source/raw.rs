@@ -50,6 +50,11 @@ pub struct RawMonitoring {
     pub when: String,
     /// Why.
     pub why: String,
+    /// Items (substances, products, therapies or classes) that call for this monitoring on their
+    /// own, whatever else is in the regimen (`methadone` for its ECG schedule). Most monitoring
+    /// goes with a finding instead, through a rule's or dose limit's `monitoring`.
+    #[serde(default, rename = "for", skip_serializing_if = "Vec::is_empty")]
+    pub for_items: Vec<String>,
     /// Sources.
     #[serde(default)]
     pub sources: Vec<RawCitation>,

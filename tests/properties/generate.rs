@@ -152,6 +152,7 @@ pub fn knowledge_base(rng: &mut Rng) -> Generated {
             what: format!("Measure {i}"),
             when: "Weekly".into(),
             why: "Because".into(),
+            for_items: Vec::new(),
             sources: cite("src-0"),
         });
     }

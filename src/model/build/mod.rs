@@ -90,6 +90,7 @@ impl Model {
         b.monitoring(data);
         b.concepts(data);
         b.memberships(data);
+        b.standing_monitoring(data);
         rules(&mut b)?;
         b.dose_limits(data);
         b.conversions(data);
@@ -373,8 +374,32 @@ impl Builder {
                 when: self.required(at("when"), &m.when, MAX_TEXT_LEN),
                 why: self.required(at("why"), &m.why, MAX_TEXT_LEN),
                 sources: self.sourced(F, &m.id, &m.sources),
+                standing: Box::default(),
             };
             self.model.monitoring.push(monitoring);
+        }
+    }
+
+    /// The items each monitoring requirement is `for`, once the concepts are known.
+    fn standing_monitoring(&mut self, data: &SourceData) {
+        use crate::model::ConceptKind::{Class, Product, Substance, Therapy};
+        const F: &str = "monitoring.json";
+        for m in &data.monitoring {
+            let Some(Target::Monitoring(id)) = self.ids.get(m.id.as_str()).map(|e| e.1) else {
+                continue;
+            };
+            let mut standing = Vec::with_capacity(m.for_items.len());
+            for (i, target) in m.for_items.iter().enumerate() {
+                let at = || Location::new(F, &m.id, format!("for[{i}]"));
+                let kinds = &[Substance, Product, Therapy, Class];
+                let expected = "substance, product, therapy or class";
+                if let Some(c) = self.reference_at(at, target, kinds, expected) {
+                    if !standing.contains(&c) {
+                        standing.push(c);
+                    }
+                }
+            }
+            self.model.monitoring[id.0 as usize].standing = standing.into();
         }
     }
 
