@@ -406,7 +406,7 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
                 ),
             )
         })?;
-        let gene = gene.trim().to_ascii_uppercase();
+        let gene = crate::vocab::normalize_gene(gene);
         // `HLA-B*15:02: poor` or `CYP2D6: positive` says nothing any rule could read: refuse
         // it rather than check the regimen as if the result were absent.
         if !phenotype.fits(&gene) {
@@ -418,7 +418,16 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
                 ),
             ));
         }
-        phenotypes.insert(gene, phenotype);
+        // `cyp2d6` and `CYP2D6`, or `HLA-B*1502` and `HLA-B*15:02`, are one gene: two different
+        // results for it are a contradiction to resolve, not one to pick from.
+        if let Some(other) = phenotypes.insert(gene.clone(), phenotype) {
+            if other != phenotype {
+                return Err(invalid(
+                    &path,
+                    format!("`{gene}` is listed twice, as `{other}` and as `{phenotype}`"),
+                ));
+            }
+        }
     }
     Ok(Patient {
         age_years: opt(&p.age_years, "patient.age_years", false, 130)?,

@@ -230,6 +230,23 @@ impl Phenotype {
     }
 }
 
+/// A gene as a patient record may write it, in the form the knowledge base writes genes:
+/// upper case, and an HLA allele at the two-field resolution rules use (`HLA-B*15:02`), from
+/// the older form labels print (`HLA-B*1502`) or a finer one (`HLA-B*15:02:01`).
+pub fn normalize_gene(gene: &str) -> String {
+    let gene = gene.trim().to_ascii_uppercase();
+    let Some((locus, fields)) = gene.split_once('*').filter(|_| is_allele(&gene)) else {
+        return gene;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = fields.split(':').collect();
+    match parts[..] {
+        [old] if old.len() == 4 && digits(old) => format!("{locus}*{}:{}", &old[..2], &old[2..]),
+        [a, b, ..] if digits(a) && digits(b) => format!("{locus}*{a}:{b}"),
+        _ => gene,
+    }
+}
+
 /// True when `gene` names an HLA allele (`HLA-B*15:02`) rather than a gene (`CYP2D6`).
 pub fn is_allele(gene: &str) -> bool {
     gene.starts_with("HLA-")
@@ -279,6 +296,11 @@ mod tests {
         assert!(!Phenotype::Positive.fits("CYP2D6"));
         assert!(!Phenotype::Poor.fits("HLA-A*31:01"));
         assert!(Phenotype::Poor.fits("CYP2C19"));
+        assert_eq!(normalize_gene(" hla-b*1502 "), "HLA-B*15:02");
+        assert_eq!(normalize_gene("HLA-B*15:02:01"), "HLA-B*15:02");
+        assert_eq!(normalize_gene("HLA-A*31:01:02:01"), "HLA-A*31:01");
+        assert_eq!(normalize_gene("HLA-B*15"), "HLA-B*15");
+        assert_eq!(normalize_gene("cyp2d6"), "CYP2D6");
         for good in ["CYP2D6", "HLA-B*15:02", "HLA-A*31:01", "HLA-B*58:01"] {
             assert!(is_gene_name(good), "{good}");
         }

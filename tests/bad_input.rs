@@ -160,6 +160,11 @@ fn unknown_or_impossible_patient_fields_are_refused() {
         "`positive` does not apply to `CYP2D6` (allowed: poor, intermediate",
     );
     invalid_at(
+        &patient(r#""phenotypes": {"HLA-B*15:02": "negative", "HLA-B*1502": "positive"}"#),
+        "patient.phenotypes.HLA-B*15:02",
+        "listed twice",
+    );
+    invalid_at(
         &patient(r#""phenotypes": {"HLA-B*15:02": "poor"}"#),
         "patient.phenotypes.HLA-B*15:02",
         "(allowed: positive, negative",
