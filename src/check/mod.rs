@@ -341,17 +341,23 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 for hit in self.index.pair(x, y) {
-                    let (x_is_a, y_is_a) = if x < y {
-                        (hit.low_is_a(), hit.low_is_b())
-                    } else {
-                        (hit.low_is_b(), hit.low_is_a())
+                    // Most rules have no route and no required condition: settled from the
+                    // index's byte of facts, without reading the rule itself.
+                    let facts = self.index.rule_facts(hit.rule());
+                    let fits = !facts.has_route() || {
+                        let (x_is_a, y_is_a) = if x < y {
+                            (hit.low_is_a(), hit.low_is_b())
+                        } else {
+                            (hit.low_is_b(), hit.low_is_a())
+                        };
+                        let RuleKind::Interaction { a, b } = self.model.rule(hit.rule()).kind
+                        else {
+                            continue;
+                        };
+                        (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
+                            || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx))
                     };
-                    let RuleKind::Interaction { a, b } = self.model.rule(hit.rule()).kind else {
-                        continue;
-                    };
-                    let fits = (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
-                        || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx));
-                    if fits && self.applies(hit.rule()) {
+                    if fits && (!facts.has_requires() || self.applies(hit.rule())) {
                         out.push(hit.rule());
                     }
                 }
@@ -425,6 +431,7 @@ impl<'a> Checker<'a> {
         Finding::of_rule(
             kind,
             self.model.rule(rule),
+            self.index.rule_facts(rule).severity(),
             self.index.rule_rank(rule),
             items,
         )

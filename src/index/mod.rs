@@ -47,6 +47,49 @@ impl Hit {
     }
 }
 
+/// What the checker needs to know of a rule when it matches a pair, packed in a byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleFacts(u8);
+
+const FACT_ROUTE: u8 = 1 << 3;
+const FACT_REQUIRES: u8 = 1 << 4;
+
+impl RuleFacts {
+    fn of(rule: &crate::model::Rule) -> RuleFacts {
+        let severity = crate::vocab::Severity::ALL
+            .iter()
+            .position(|s| *s == rule.severity)
+            .unwrap_or(0) as u8;
+        let route = match rule.kind {
+            RuleKind::Interaction { a, b } => a.route.is_some() || b.route.is_some(),
+            _ => false,
+        };
+        let mut bits = severity;
+        if route {
+            bits |= FACT_ROUTE;
+        }
+        if !rule.requires.is_empty() {
+            bits |= FACT_REQUIRES;
+        }
+        RuleFacts(bits)
+    }
+
+    /// The rule's severity.
+    pub fn severity(self) -> crate::vocab::Severity {
+        crate::vocab::Severity::ALL[(self.0 & 7) as usize]
+    }
+
+    /// True when an endpoint of the rule is limited to a route.
+    pub fn has_route(self) -> bool {
+        self.0 & FACT_ROUTE != 0
+    }
+
+    /// True when the rule applies only to patients with given conditions.
+    pub fn has_requires(self) -> bool {
+        self.0 & FACT_REQUIRES != 0
+    }
+}
+
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
@@ -69,6 +112,9 @@ pub struct Index {
     ancestors: Vec<Box<[ConceptId]>>,
     pairs: PairTable,
     hits: Vec<Hit>,
+    /// What a check needs of each rule without reading the rule (a cache miss each on a large
+    /// knowledge base): its severity, and whether it has a route or required conditions.
+    rule_facts: Box<[RuleFacts]>,
     unary: Vec<Box<[RuleId]>>,
     /// Monitoring requirements each concrete concept calls for on its own (through the
     /// requirement's `for`, itself or a class it belongs to).
@@ -337,6 +383,7 @@ impl Index {
                 .collect(),
             pairs,
             hits,
+            rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
             unary: unary.into_iter().map(Into::into).collect(),
             standing: standing.into_iter().map(Into::into).collect(),
             monitoring_ids: (0..model.monitoring.len() as u32)
@@ -551,6 +598,12 @@ impl Index {
     /// [`builtin::ALL`].
     pub(crate) fn builtin_ranks(&self, model: &Model) -> &[Rank] {
         &self.rule_ranks.ranks[rule_like_ids(model)..]
+    }
+
+    /// What a check needs of rule `r`, without reading it.
+    #[inline]
+    pub fn rule_facts(&self, r: RuleId) -> RuleFacts {
+        self.rule_facts[r.0 as usize]
     }
 
     /// The rank of monitoring requirement `m` among the same ids.

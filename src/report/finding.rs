@@ -194,17 +194,19 @@ impl<'a> Finding<'a> {
         }
     }
 
-    /// A finding of a knowledge-base rule, with the rule's severity and words.
+    /// A finding of a knowledge-base rule, with the rule's words and its severity (given, so
+    /// that building a finding need not read the rule).
     #[inline]
     pub(crate) fn of_rule(
         kind: FindingKind,
         rule: &'a Rule,
+        severity: Severity,
         rank: Rank,
         items: Items<'a>,
     ) -> Finding<'a> {
         Finding::of(
             kind,
-            rule.severity,
+            severity,
             Origin::Rule(rule),
             rank,
             items,
