@@ -185,30 +185,6 @@ fn a_unit_that_cannot_apply_is_refused_with_the_item_and_field() {
     }
 }
 
-#[test]
-fn the_cli_exits_2_on_a_unit_that_cannot_apply() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_medcheck"))
-        .args(["check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run medcheck");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"items": [{"id": "ibuprofen", "dose": {"value": 2, "unit": "tablet"}}]}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty(), "no report on bad input");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("items[0] (ibuprofen).dose.unit"), "{err}");
-}
-
 // ---------------------------------------------------------------- the boundary
 
 #[test]

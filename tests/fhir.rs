@@ -1,7 +1,5 @@
-//! FHIR R4 Bundle -> regimen mapping, through the library and through `medcheck check --fhir`.
-
-use std::io::Write;
-use std::process::{Command, Stdio};
+//! FHIR R4 Bundle -> regimen mapping through the library (`medcheck check --fhir` is tested with
+//! the binary, in `cli/tests/cli.rs`).
 
 use medcheck::fhir::{self, Date, FhirError, MapOptions, Mapped};
 use medcheck::units::Ratio;
@@ -362,91 +360,6 @@ fn malformed_bundles_are_refused_with_the_path() {
     ])))
     .to_string();
     assert!(e.contains("2 different patients"), "{e}");
-}
-
-fn medcheck(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_medcheck"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-#[test]
-fn check_fhir_gives_the_same_report_and_exit_code_as_the_regimen() {
-    let dir = std::env::temp_dir().join(format!("medcheck-fhir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fhir_file = dir.join("bundle.json");
-    let regimen_file = dir.join("regimen.json");
-    std::fs::write(
-        &fhir_file,
-        bundle(json!([
-            {"resourceType": "Patient", "id": "p", "birthDate": "1954-01-01"},
-            request("a", json!({"text": "warfarin"}), dose(json!(5), "mg", 1, 1, "d")),
-            request("b", json!({"text": "ibuprofen"}), dose(json!(400), "mg", 3, 1, "d")),
-        ])),
-    )
-    .unwrap();
-    std::fs::write(
-        &regimen_file,
-        r#"{"patient": {"age_years": 70}, "items": [
-            {"id": "warfarin", "dose": {"value": 5, "unit": "mg"}, "times_per_day": 1},
-            {"id": "ibuprofen", "dose": {"value": 400, "unit": "mg"}, "times_per_day": 3}]}"#,
-    )
-    .unwrap();
-    let f = fhir_file.to_str().unwrap();
-    let r = regimen_file.to_str().unwrap();
-    let from_fhir = medcheck(&["check", "--fhir", f, "--as-of", "2024-06-03"], None);
-    let from_regimen = medcheck(&["check", r], None);
-    assert_eq!(from_fhir.0, 1, "{}", from_fhir.2);
-    assert_eq!(from_fhir, from_regimen);
-    let text = std::fs::read_to_string(&fhir_file).unwrap();
-    let from_stdin = medcheck(
-        &["check", "--fhir", "-", "--as-of", "2024-06-03"],
-        Some(&text),
-    );
-    assert_eq!(from_stdin, from_regimen);
-    let relaxed = medcheck(
-        &[
-            "check",
-            "--fhir",
-            f,
-            "--as-of",
-            "2024-06-03",
-            "--fail-on",
-            "none",
-        ],
-        None,
-    );
-    assert_eq!(relaxed.0, 0);
-    // Bad input: exit 2, the reason on stderr, nothing on stdout.
-    std::fs::write(&fhir_file, r#"{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationRequest", "dosageInstruction": 3}}]}"#).unwrap();
-    let (code, out, err) = medcheck(&["check", "--fhir", f], None);
-    assert_eq!(code, 2);
-    assert!(out.is_empty());
-    assert!(
-        err.contains(
-            "entry[0].resource (MedicationRequest at entry[0].resource).dosageInstruction"
-        ),
-        "{err}"
-    );
-    let (code, _, err) = medcheck(&["check", "--fhir", f, "--as-of", "2024-02-30"], None);
-    assert_eq!(code, 2);
-    assert!(err.contains("2024-02-30"), "{err}");
-    let (code, _, _) = medcheck(&["check", r, "--as-of", "2024-06-03"], None);
-    assert_eq!(code, 2, "--as-of needs --fhir");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

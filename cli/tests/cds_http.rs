@@ -12,7 +12,7 @@ use medcheck::cds::{MAX_REQUEST_BYTES, Service};
 use medcheck::fhir::Date;
 use serde_json::{Value, json};
 
-const EXAMPLE: &str = include_str!("../examples/cds-order-sign.json");
+const EXAMPLE: &str = include_str!("../../examples/cds-order-sign.json");
 
 fn start() -> Handle {
     let service = Service::new(KnowledgeBase::bundled().clone())
@@ -461,7 +461,7 @@ fn an_oversized_request_is_refused_and_the_service_keeps_serving() {
 fn cards_show_local_overrides() {
     // The example override file raises St John's wort with oxycodone to major and disables the
     // acupuncture-anticoagulant rule (to info); a card must say so, with who decided it.
-    let text = std::fs::read_to_string("examples/overrides.json").unwrap();
+    let text = std::fs::read_to_string("../examples/overrides.json").unwrap();
     let overrides = medcheck::Overrides::from_json("examples/overrides.json", &text).unwrap();
     let kb = overrides.apply(KnowledgeBase::bundled()).unwrap();
     let service = Service::new(kb).with_as_of("2024-06-03".parse::<Date>().unwrap());

@@ -245,3 +245,142 @@ fn stats_and_lookup() {
     assert!(t.contains("Tylenol: substance `acetaminophen`"), "{t}");
     assert!(t.contains("nothing-here: not in the knowledge base"), "{t}");
 }
+
+fn run(args: &[&str], stdin: Option<&str>) -> (Option<i32>, String, String) {
+    let out = medcheck(args, stdin);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_unit_that_cannot_apply_exits_2_with_no_report() {
+    let (code, out, err) = run(
+        &["check", "-"],
+        Some(r#"{"items": [{"id": "ibuprofen", "dose": {"value": 2, "unit": "tablet"}}]}"#),
+    );
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty(), "no report on bad input");
+    assert!(err.contains("items[0] (ibuprofen).dose.unit"), "{err}");
+}
+
+#[test]
+fn check_fhir_gives_the_same_report_and_exit_code_as_the_regimen() {
+    let dir = temp_dir("fhir");
+    let (fhir_file, regimen_file) = (dir.join("bundle.json"), dir.join("regimen.json"));
+    let request = |id: &str, drug: &str, mg: u32, times: u32| {
+        format!(
+            r#"{{"resource": {{"resourceType": "MedicationRequest", "id": "{id}", "status": "active",
+                "medicationCodeableConcept": {{"text": "{drug}"}},
+                "dosageInstruction": [{{"timing": {{"repeat": {{"frequency": {times}, "period": 1, "periodUnit": "d"}}}},
+                  "doseAndRate": [{{"doseQuantity": {{"value": {mg}, "system": "http://unitsofmeasure.org", "code": "mg"}}}}]}}]}}}}"#
+        )
+    };
+    let bundle = format!(
+        r#"{{"resourceType": "Bundle", "type": "collection", "entry": [
+            {{"resource": {{"resourceType": "Patient", "id": "p", "birthDate": "1954-01-01"}}}},
+            {}, {}]}}"#,
+        request("a", "warfarin", 5, 1),
+        request("b", "ibuprofen", 400, 3)
+    );
+    std::fs::write(&fhir_file, &bundle).unwrap();
+    std::fs::write(
+        &regimen_file,
+        r#"{"patient": {"age_years": 70}, "items": [
+            {"id": "warfarin", "dose": {"value": 5, "unit": "mg"}, "times_per_day": 1},
+            {"id": "ibuprofen", "dose": {"value": 400, "unit": "mg"}, "times_per_day": 3}]}"#,
+    )
+    .unwrap();
+    let f = fhir_file.to_str().unwrap();
+    let r = regimen_file.to_str().unwrap();
+    let from_fhir = run(&["check", "--fhir", f, "--as-of", "2024-06-03"], None);
+    let from_regimen = run(&["check", r], None);
+    assert_eq!(from_fhir.0, Some(1), "{}", from_fhir.2);
+    assert_eq!(from_fhir, from_regimen);
+    let from_stdin = run(
+        &["check", "--fhir", "-", "--as-of", "2024-06-03"],
+        Some(&bundle),
+    );
+    assert_eq!(from_stdin, from_regimen);
+    let relaxed = run(
+        &[
+            "check",
+            "--fhir",
+            f,
+            "--as-of",
+            "2024-06-03",
+            "--fail-on",
+            "none",
+        ],
+        None,
+    );
+    assert_eq!(relaxed.0, Some(0));
+    // Bad input: exit 2, the reason on stderr, nothing on stdout.
+    std::fs::write(&fhir_file, r#"{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationRequest", "dosageInstruction": 3}}]}"#).unwrap();
+    let (code, out, err) = run(&["check", "--fhir", f], None);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty());
+    assert!(
+        err.contains(
+            "entry[0].resource (MedicationRequest at entry[0].resource).dosageInstruction"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run(&["check", "--fhir", f, "--as-of", "2024-02-30"], None);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("2024-02-30"), "{err}");
+    let (code, _, _) = run(&["check", r, "--as-of", "2024-06-03"], None);
+    assert_eq!(code, Some(2), "--as-of needs --fhir");
+}
+
+#[test]
+fn check_and_validate_take_an_override_file() {
+    let dir = temp_dir("overrides");
+    let regimen = dir.join("regimen.json");
+    std::fs::write(
+        &regimen,
+        r#"{"items": [{"id": "warfarin"}, {"id": "ibuprofen"}]}"#,
+    )
+    .unwrap();
+    let change = |rule: &str| {
+        format!(
+            r#"{{"by": "P&T", "changes": [{{"rule": "{rule}", "severity": "moderate", "reason": "r"}}]}}"#
+        )
+    };
+    let (good, bad) = (dir.join("good.json"), dir.join("bad.json"));
+    std::fs::write(&good, change("anticoagulant-nsaid")).unwrap();
+    std::fs::write(&bad, change("no-such-rule")).unwrap();
+    let (r, g, b) = (
+        regimen.to_str().unwrap(),
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    );
+
+    // Without overrides the major interaction fails the check; with them it is moderate.
+    assert_eq!(run(&["check", r], None).0, Some(1));
+    let (code, out, err) = run(&["check", r, "--overrides", g], None);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "anticoagulant-nsaid")
+        .expect("the interaction");
+    assert_eq!(finding["overridden"]["to"], "moderate");
+
+    // A bad override file is bad input: exit 2, the problem on stderr, nothing on stdout.
+    let (code, out, err) = run(&["check", r, "--overrides", b], None);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty());
+    assert!(
+        err.contains("bad.json") && err.contains("changes[0].rule"),
+        "{err}"
+    );
+
+    // validate checks the override file against the data.
+    let (code, out, err) = run(&["validate", "--overrides", g], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("1 change(s)"), "{out}");
+    let (code, _, err) = run(&["validate", "--overrides", b], None);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no-such-rule"), "{err}");
+}
