@@ -2,7 +2,7 @@
 //!
 //! [`Service`] is the protocol without the transport: discovery, reading a hook request
 //! (`context.draftOrders` and the prefetched record), checking it and answering with cards. The
-//! HTTP server around it is [`server`], behind the `server` cargo feature.
+//! HTTP server around it is the `server` module, behind the `server` cargo feature.
 //!
 //! ```
 //! use medcheck::cds::Service;

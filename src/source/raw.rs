@@ -322,7 +322,7 @@ where
 /// A rule: an interaction, an accumulation, a duplication, a pharmacogenomic or a
 /// cross-sensitivity rule. Which fields apply depends on `kind`.
 ///
-/// `S` is the type of its texts: `String` as stored in [`SourceData`], or [`Str`] when
+/// `S` is the type of its texts: `String` as stored in [`SourceData`](super::SourceData), or [`Str`] when
 /// `rules.json` is streamed and the texts are borrowed from the read buffer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(
@@ -434,7 +434,7 @@ impl<S: AsRef<str>> RawRule<S> {
     }
 }
 
-/// A rule as [`RulesFile::stream`] hands it on: with its texts borrowed from the read buffer,
+/// A rule as [`RulesFile::stream`](super::RulesFile::stream) hands it on: with its texts borrowed from the read buffer,
 /// or owned (when another thread parsed it).
 #[derive(Clone, Copy, Debug)]
 pub enum RuleRef<'a> {
