@@ -244,6 +244,10 @@ fn stats_and_lookup() {
     let t = text(&out.stdout);
     assert!(t.contains("Tylenol: substance `acetaminophen`"), "{t}");
     assert!(t.contains("nothing-here: not in the knowledge base"), "{t}");
+    assert!(!t.contains("monitoring"), "{t}");
+    // Monitoring an item calls for on its own is named.
+    let t = text(&medcheck(&["lookup", "Dolophine"], None).stdout);
+    assert!(t.ends_with("; monitoring: methadone-ecg\n"), "{t}");
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> (Option<i32>, String, String) {
