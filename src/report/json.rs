@@ -23,9 +23,12 @@ struct FindingJson<'r, 'a> {
     texts: bool,
 }
 
+/// A citation: `id`, `title`, `section`, `url` as a finding gives it, or with its keys in
+/// alphabetical order (`section` before `title`) as the monitoring list gives it.
 struct CitationJson<'a> {
     c: &'a Citation,
     model: &'a Model,
+    sorted: bool,
 }
 
 impl Serialize for CitationJson<'_> {
@@ -33,9 +36,13 @@ impl Serialize for CitationJson<'_> {
         let src = self.model.source(self.c.source);
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &*src.id)?;
+        let section = self.c.section.as_deref();
+        if let Some(section) = section.filter(|_| self.sorted) {
+            m.serialize_entry("section", section)?;
+        }
         m.serialize_entry("title", &*src.title)?;
-        if let Some(section) = &self.c.section {
-            m.serialize_entry("section", &**section)?;
+        if let Some(section) = section.filter(|_| !self.sorted) {
+            m.serialize_entry("section", section)?;
         }
         if let Some(url) = &src.url {
             m.serialize_entry("url", &**url)?;
@@ -82,6 +89,7 @@ impl Serialize for FindingJson<'_, '_> {
             &Seq(f.sources().iter().map(|c| CitationJson {
                 c,
                 model: self.model,
+                sorted: false,
             })),
         )?;
         if let Some(e) = f.evidence() {
@@ -154,38 +162,16 @@ impl Serialize for NeedJson<'_, '_> {
         map.serialize_entry("id", &*self.m.id)?;
         map.serialize_entry(
             "sources",
-            &Seq(self
-                .m
-                .sources
-                .iter()
-                .map(|c| SortedCitationJson { c, model })),
+            &Seq(self.m.sources.iter().map(|c| CitationJson {
+                c,
+                model,
+                sorted: true,
+            })),
         )?;
         map.serialize_entry("what", &*self.m.what)?;
         map.serialize_entry("when", &*self.m.when)?;
         map.serialize_entry("why", &*self.m.why)?;
         map.end()
-    }
-}
-
-/// A citation with its keys in alphabetical order (`id`, `section`, `title`, `url`).
-struct SortedCitationJson<'a> {
-    c: &'a Citation,
-    model: &'a Model,
-}
-
-impl Serialize for SortedCitationJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let src = self.model.source(self.c.source);
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &*src.id)?;
-        if let Some(section) = &self.c.section {
-            m.serialize_entry("section", &**section)?;
-        }
-        m.serialize_entry("title", &*src.title)?;
-        if let Some(url) = &src.url {
-            m.serialize_entry("url", &**url)?;
-        }
-        m.end()
     }
 }
 

@@ -118,7 +118,7 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
         o.raw(",\"monitoring\":");
         o.strs(f.monitoring().iter().map(|id| &*model.monitoring(*id).id));
         o.raw(",\"sources\":");
-        o.seq(f.sources(), |o, c| citation(o, c, model));
+        o.seq(f.sources(), |o, c| citation(o, c, model, false));
     }
     if let Some(e) = f.evidence() {
         o.raw(",\"evidence\":");
@@ -169,35 +169,23 @@ fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
     o.raw("\"");
 }
 
-/// A citation as a finding gives it: `id`, `title`, `section`, `url`.
-fn citation(o: &mut Out<'_>, c: &Citation, model: &Model) {
+/// A citation: `id`, `title`, `section`, `url` as a finding gives it, or with its keys in
+/// alphabetical order (`section` before `title`) as the monitoring list gives it.
+fn citation(o: &mut Out<'_>, c: &Citation, model: &Model, sorted: bool) {
     let src = model.source(c.source);
     o.raw("{\"id\":");
     o.str(&src.id);
-    o.raw(",\"title\":");
-    o.str(&src.title);
-    if let Some(section) = &c.section {
-        o.raw(",\"section\":");
-        o.str(section);
-    }
-    if let Some(url) = &src.url {
-        o.raw(",\"url\":");
-        o.str(url);
-    }
-    o.raw("}");
-}
-
-/// A citation with its keys in alphabetical order (`id`, `section`, `title`, `url`).
-fn sorted_citation(o: &mut Out<'_>, c: &Citation, model: &Model) {
-    let src = model.source(c.source);
-    o.raw("{\"id\":");
-    o.str(&src.id);
-    if let Some(section) = &c.section {
+    let section = c.section.as_deref();
+    if let Some(section) = section.filter(|_| sorted) {
         o.raw(",\"section\":");
         o.str(section);
     }
     o.raw(",\"title\":");
     o.str(&src.title);
+    if let Some(section) = section.filter(|_| !sorted) {
+        o.raw(",\"section\":");
+        o.str(section);
+    }
     if let Some(url) = &src.url {
         o.raw(",\"url\":");
         o.str(url);
@@ -215,7 +203,7 @@ fn need(o: &mut Out<'_>, r: &Report<'_>, n: &MonitoringNeed<'_>) {
     o.raw(",\"id\":");
     o.str(&m.id);
     o.raw(",\"sources\":");
-    o.seq(&m.sources, |o, c| sorted_citation(o, c, r.model));
+    o.seq(&m.sources, |o, c| citation(o, c, r.model, true));
     o.raw(",\"what\":");
     o.str(&m.what);
     o.raw(",\"when\":");
