@@ -493,12 +493,10 @@ fn lookup(names: &[String], data: Option<&Path>) -> Result<ExitCode, Fail> {
                 }
                 // Monitoring it calls for on its own (or through an ingredient).
                 let mut standing: Vec<&str> = Vec::new();
-                for &a in kb.index().atoms(c) {
-                    for m in kb.index().standing_monitoring(a) {
-                        let id = &*model.monitoring(*m).id;
-                        if !standing.contains(&id) {
-                            standing.push(id);
-                        }
+                for m in kb.index().standing_monitoring(c) {
+                    let id = &*model.monitoring(*m).id;
+                    if !standing.contains(&id) {
+                        standing.push(id);
                     }
                 }
                 if !standing.is_empty() {

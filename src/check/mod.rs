@@ -7,7 +7,9 @@
 mod dose;
 
 use crate::index::{Index, Rank};
-use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
+use crate::model::{
+    ConceptId, ConceptKind, Detail, Endpoint, Model, MonitoringId, RuleId, RuleKind,
+};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
 use crate::report::{Finding, Items, Report, Resolved, Skipped};
@@ -657,26 +659,23 @@ impl<'a> Checker<'a> {
     /// Monitoring requirements the items call for on their own (methadone's ECG schedule): one
     /// finding per requirement, naming every item that calls for it.
     fn standing_monitoring(&mut self) {
-        let mut calls: Vec<(usize, &'a str, Rank)> = Vec::new();
+        let mut calls: Vec<(&'a MonitoringId, &'a str, Rank)> = Vec::new();
         for k in self.known.iter().filter(|k| k.repeat_of.is_none()) {
-            for a in self.atoms(k.concept) {
-                for m in self.index.standing_monitoring(a) {
-                    calls.push((m.0 as usize, k.id, k.rank));
-                }
+            for m in self.index.standing_monitoring(k.concept) {
+                calls.push((m, k.id, k.rank));
             }
         }
         if calls.is_empty() {
             return;
         }
-        calls.sort_unstable_by_key(|c| c.0);
+        calls.sort_unstable_by_key(|c| *c.0);
         for group in calls.chunk_by(|a, b| a.0 == b.0) {
-            let m = crate::model::MonitoringId(group[0].0 as u32);
+            let m = group[0].0;
             let items = Items::collect(group.iter().map(|g| (g.1, g.2)).collect());
-            let rank = self.index.monitoring_rank(self.model, m);
-            let id = self.index.standing_monitoring_id(m);
+            let rank = self.index.monitoring_rank(self.model, *m);
             self.findings.push(Finding::standing_monitoring(
-                self.model.monitoring(m),
-                id,
+                self.model.monitoring(*m),
+                std::slice::from_ref(m),
                 rank,
                 items,
             ));

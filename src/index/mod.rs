@@ -119,8 +119,6 @@ pub struct Index {
     /// Monitoring requirements each concrete concept calls for on its own (through the
     /// requirement's `for`, itself or a class it belongs to).
     standing: Vec<Box<[MonitoringId]>>,
-    /// Every monitoring id in order, so that a finding can borrow a list of one.
-    monitoring_ids: Box<[MonitoringId]>,
     derived: Vec<(ConceptId, Range)>,
     /// Each concept's dose limits, as ranges of `limit_list`.
     limit_ranges: Vec<(u32, u32)>,
@@ -386,9 +384,6 @@ impl Index {
             rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
             unary: unary.into_iter().map(Into::into).collect(),
             standing: standing.into_iter().map(Into::into).collect(),
-            monitoring_ids: (0..model.monitoring.len() as u32)
-                .map(MonitoringId)
-                .collect(),
             derived,
             limit_ranges,
             limit_list,
@@ -612,15 +607,13 @@ impl Index {
         self.rule_ranks.ranks[start + m.0 as usize]
     }
 
-    /// Requirement `m` as a list of one.
-    pub fn standing_monitoring_id(&self, m: MonitoringId) -> &[MonitoringId] {
-        let i = m.0 as usize;
-        &self.monitoring_ids[i..=i]
-    }
-
-    /// Monitoring requirements a concrete concept calls for on its own, in data order.
-    pub fn standing_monitoring(&self, c: ConceptId) -> &[MonitoringId] {
-        &self.standing[c.0 as usize]
+    /// Monitoring requirements an item calls for on its own, itself or through a product's
+    /// ingredient: each atom's in data order, atom by atom (a requirement two atoms call for
+    /// comes twice).
+    pub fn standing_monitoring(&self, c: ConceptId) -> impl Iterator<Item = &MonitoringId> {
+        self.atoms(c)
+            .iter()
+            .flat_map(|a| self.standing[a.0 as usize].iter())
     }
 
     /// Number of concrete pairs with at least one rule.

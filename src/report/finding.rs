@@ -271,7 +271,7 @@ impl<'a> Finding<'a> {
     }
 
     /// A monitoring requirement the items call for on their own (`id` is the requirement's,
-    /// a list of one borrowed from the index).
+    /// as a list of one).
     pub(crate) fn standing_monitoring(
         requirement: &'a Monitoring,
         id: &'a [MonitoringId],
