@@ -359,7 +359,7 @@ impl<'a> Checker<'a> {
                         (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
                             || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx))
                     };
-                    if fits && (!facts.has_requires() || self.applies(hit.rule())) {
+                    if fits && self.applies_by_facts(hit.rule()) {
                         out.push(hit.rule());
                     }
                 }
@@ -417,6 +417,11 @@ impl<'a> Checker<'a> {
             (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
         };
         le(a1, b1, a2, b2) && !le(a2, b2, a1, b1)
+    }
+
+    /// [`Checker::applies`], settled without reading the rule when it requires nothing.
+    fn applies_by_facts(&self, rule: RuleId) -> bool {
+        !self.index.rule_facts(rule).has_requires() || self.applies(rule)
     }
 
     /// True when the patient has every condition the rule requires.
@@ -543,12 +548,8 @@ impl<'a> Checker<'a> {
         let mut members: Vec<(RuleId, ConceptId, &'a str, Rank)> = Vec::new();
         for k in self.distinct() {
             for a in self.atoms(k.concept) {
-                for &r in self.index.unary(a) {
-                    if matches!(
-                        self.model.rule(r).kind,
-                        RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
-                    ) && self.applies(r)
-                    {
+                for &r in self.index.group_rules(a) {
+                    if self.applies_by_facts(r) {
                         members.push((r, a, k.id, k.rank));
                     }
                 }

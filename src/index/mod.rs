@@ -116,6 +116,8 @@ pub struct Index {
     /// knowledge base): its severity, and whether it has a route or required conditions.
     rule_facts: Box<[RuleFacts]>,
     unary: Vec<Box<[RuleId]>>,
+    /// The accumulation and duplication rules among each concept's `unary`, in the same order.
+    groups: Vec<Box<[RuleId]>>,
     /// Monitoring requirements each concrete concept calls for on its own (through the
     /// requirement's `for`, itself or a class it belongs to).
     standing: Vec<Box<[MonitoringId]>>,
@@ -382,6 +384,18 @@ impl Index {
             pairs,
             hits,
             rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
+            groups: unary
+                .iter()
+                .map(|rules| {
+                    let group = |r: &&RuleId| {
+                        matches!(
+                            model.rule(**r).kind,
+                            RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
+                        )
+                    };
+                    rules.iter().filter(group).copied().collect()
+                })
+                .collect(),
             unary: unary.into_iter().map(Into::into).collect(),
             standing: standing.into_iter().map(Into::into).collect(),
             derived,
@@ -541,6 +555,11 @@ impl Index {
     /// subject `c` belongs to.
     pub fn unary(&self, c: ConceptId) -> &[RuleId] {
         &self.unary[c.0 as usize]
+    }
+
+    /// The accumulation and duplication rules among [`Index::unary`]`(c)`.
+    pub fn group_rules(&self, c: ConceptId) -> &[RuleId] {
+        &self.groups[c.0 as usize]
     }
 
     /// Conditions set from the patient's age, with their age ranges.

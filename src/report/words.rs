@@ -473,6 +473,9 @@ pub(crate) enum SkipReason<'a> {
     },
     /// Anything else, written already.
     Text(String),
+    /// Two or more different reasons for one item's checks, written sorted, without repeats,
+    /// joined by `; `: written only when read, like the others.
+    Several(Box<[SkipReason<'a>]>),
 }
 
 impl SkipReason<'_> {
@@ -547,6 +550,12 @@ impl Display for SkipReason<'_> {
                 )
             }
             SkipReason::Text(s) => f.write_str(s),
+            SkipReason::Several(all) => {
+                let mut written: Vec<String> = all.iter().map(ToString::to_string).collect();
+                written.sort_unstable();
+                written.dedup();
+                f.write_str(&written.join("; "))
+            }
         }
     }
 }

@@ -82,6 +82,13 @@ pub(crate) mod checks {
         &FLAT[start as usize..start as usize + len as usize]
     }
 
+    /// The bits of the checks an item without a usable dose misses: its dose limits and its
+    /// cumulative total, and for an opioid its MME.
+    pub(crate) fn no_dose(opioid: bool) -> u8 {
+        let mask = bit(DOSE_LIMIT) | bit(CUMULATIVE);
+        if opioid { mask | bit(MME) } else { mask }
+    }
+
     /// The bit of a check name.
     pub(crate) fn bit(name: &str) -> u8 {
         match ORDER.iter().position(|o| *o == name) {
@@ -137,6 +144,7 @@ pub(crate) struct Dosed<'a> {
 pub(crate) struct Skip<'a> {
     item: &'a str,
     rank: Rank,
+    /// The checks not made, as bits of `checks::ORDER`.
     check: u8,
     reason: SkipReason<'a>,
 }
@@ -150,19 +158,24 @@ pub(crate) struct Out<'a, 'f> {
 
 impl<'a> Out<'a, '_> {
     fn skip(&mut self, item: (&'a str, Rank), check: &'static str, reason: SkipReason<'a>) {
+        self.skip_checks(item, checks::bit(check), reason);
+    }
+
+    /// Skips every check whose bit is set in `mask`, for one reason.
+    fn skip_checks(&mut self, item: (&'a str, Rank), mask: u8, reason: SkipReason<'a>) {
         if self.skips.capacity() == 0 {
             self.skips.reserve(16);
         }
         self.skips.push(Skip {
             item: item.0,
             rank: item.1,
-            check: checks::bit(check),
+            check: mask,
             reason,
         });
     }
 
-    /// One `skipped` entry per item: its checks in canonical order and its reasons, sorted,
-    /// without repeats, joined (written only when an item has two different ones).
+    /// One `skipped` entry per item: its checks in canonical order and its reasons (sorted,
+    /// without repeats and joined when the entry is written).
     fn merged(mut self) -> Vec<Skipped<'a>> {
         if self.skips.is_empty() {
             return Vec::new();
@@ -176,10 +189,7 @@ impl<'a> Out<'a, '_> {
             let reason = if group.iter().all(|s| s.reason.same_as(&first.reason)) {
                 first.reason.clone()
             } else {
-                let mut reasons: Vec<String> = group.iter().map(|s| s.reason.to_string()).collect();
-                reasons.sort_unstable();
-                reasons.dedup();
-                SkipReason::Text(reasons.join("; "))
+                SkipReason::Several(group.iter().map(|s| s.reason.clone()).collect())
             };
             out.push(Skipped::dose(
                 (first.item, first.rank),
@@ -259,11 +269,11 @@ fn expand<'a>(
         let Some(dose) = k.item.dose else {
             if parts.clone().any(|(s, _)| dose_relevant(index, s)) {
                 let opioid = parts.clone().any(|(s, _)| index.is_opioid(s));
-                for check in [checks::DOSE_LIMIT, checks::CUMULATIVE, checks::MME] {
-                    if check != checks::MME || opioid {
-                        out.skip(item, check, SkipReason::Fixed("no dose given"));
-                    }
-                }
+                out.skip_checks(
+                    item,
+                    checks::no_dose(opioid),
+                    SkipReason::Fixed("no dose given"),
+                );
             }
             continue;
         };
@@ -299,11 +309,7 @@ fn expand<'a>(
                 Ok(a) => a,
                 Err(reason) => {
                     if dose_relevant(index, substance) {
-                        for check in [checks::DOSE_LIMIT, checks::CUMULATIVE, checks::MME] {
-                            if check != checks::MME || index.is_opioid(substance) {
-                                out.skip(item, check, reason.clone());
-                            }
-                        }
+                        out.skip_checks(item, checks::no_dose(index.is_opioid(substance)), reason);
                     }
                     continue;
                 }
