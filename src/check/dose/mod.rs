@@ -180,22 +180,36 @@ impl<'a> Out<'a, '_> {
         if self.skips.is_empty() {
             return Vec::new();
         }
-        self.skips
-            .sort_by(|a, b| cmp_ids(a.item, a.rank, b.item, b.rank));
-        let mut out: Vec<Skipped<'a>> = Vec::new();
-        for group in self.skips.chunk_by(|a, b| a.item == b.item) {
-            let mask = group.iter().fold(0, |m, s| m | s.check);
-            let first = &group[0];
-            let reason = if group.iter().all(|s| s.reason.same_as(&first.reason)) {
-                first.reason.clone()
+        // Sorted through their positions, not by moving the entries (large, for their reasons).
+        let skips = &mut self.skips;
+        let mut order: Vec<u16> = (0..skips.len() as u16).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&skips[a as usize], &skips[b as usize]);
+            cmp_ids(x.item, x.rank, y.item, y.rank).then(a.cmp(&b))
+        });
+        let mut out: Vec<Skipped<'a>> = Vec::with_capacity(skips.len());
+        let mut start = 0;
+        while start < order.len() {
+            let first = order[start] as usize;
+            let item = (skips[first].item, skips[first].rank);
+            let mut end = start + 1;
+            while end < order.len() && skips[order[end] as usize].item == item.0 {
+                end += 1;
+            }
+            let group = &order[start..end];
+            start = end;
+            let mask = group.iter().fold(0, |m, &k| m | skips[k as usize].check);
+            let same = group
+                .iter()
+                .all(|&k| skips[k as usize].reason.same_as(&skips[first].reason));
+            let mut take =
+                |k: u16| std::mem::replace(&mut skips[k as usize].reason, SkipReason::Fixed(""));
+            let reason = if same {
+                take(group[0])
             } else {
-                SkipReason::Several(group.iter().map(|s| s.reason.clone()).collect())
+                SkipReason::Several(group.iter().map(|&k| take(k)).collect())
             };
-            out.push(Skipped::dose(
-                (first.item, first.rank),
-                checks::subset(mask),
-                reason,
-            ));
+            out.push(Skipped::dose(item, checks::subset(mask), reason));
         }
         out
     }
