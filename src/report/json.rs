@@ -286,14 +286,14 @@ impl Serialize for Compact<'_, '_> {
 impl Report<'_> {
     /// Appends the report as one line of JSON, the bytes of [`Report::to_json`].
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        line::report(&mut out::Out(out), self, true);
+        line::report(&mut out::Out::new(out), self, true);
     }
 }
 
 impl Compact<'_, '_> {
     /// Appends the compact report as one line of JSON, the bytes serde_json writes for it.
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        line::report(&mut out::Out(out), self.0, false);
+        line::report(&mut out::Out::new(out), self.0, false);
     }
 }
 

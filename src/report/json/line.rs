@@ -29,7 +29,7 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
     });
     if let Some(s) = r.max_severity() {
         o.raw(",\"max_severity\":");
-        o.str(s.as_str());
+        o.id(s.as_str());
     }
     o.raw(",\"counts\":{");
     let mut counts = r.counts();
@@ -38,7 +38,7 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
         if i > 0 {
             o.raw(",");
         }
-        o.str(severity.as_str());
+        o.id(severity.as_str());
         o.raw(":");
         o.u64(n as u64);
     }
@@ -62,9 +62,7 @@ fn regimen_id(o: &mut Out<'_>, id: &RegimenId) {
     match id {
         RegimenId::Text(t) => o.str(t),
         // Rare, and a number's form is serde_json's to decide.
-        RegimenId::Number(n) => {
-            serde_json::to_writer(&mut *o.0, n).expect("writing to memory succeeds")
-        }
+        RegimenId::Number(n) => o.serde(n),
     }
 }
 
@@ -89,13 +87,13 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
     o.raw("{\"id\":");
     finding_id(o, f);
     o.raw(",\"kind\":");
-    o.str(f.kind.as_str());
+    o.id(f.kind.as_str());
     o.raw(",\"severity\":");
-    o.str(f.severity.as_str());
+    o.id(f.severity.as_str());
     o.raw(",\"items\":");
     o.strs(f.items().iter().copied());
     o.raw(",\"rule\":");
-    o.str(f.rule());
+    o.id(f.rule());
     for (key, value) in [
         (",\"condition\":", f.condition()),
         (",\"allergy\":", f.allergy()),
@@ -122,7 +120,7 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
     }
     if let Some(e) = f.evidence() {
         o.raw(",\"evidence\":");
-        o.str(e.as_str());
+        o.id(e.as_str());
     }
     if texts {
         for (key, value) in [
@@ -154,7 +152,7 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
 /// straight in, not through `fmt::Write`.
 fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
     o.raw("\"");
-    o.escaped(f.rule());
+    o.id_piece(f.rule());
     o.raw("/");
     for (i, item) in f.items().iter().enumerate() {
         if i > 0 {
@@ -217,14 +215,14 @@ fn measure(o: &mut Out<'_>, m: &Measure) {
     o.raw("{\"value\":");
     o.f64(m.value.to_f64());
     o.raw(",\"unit\":");
-    o.str(m.unit);
+    o.id(m.unit);
     o.raw("}");
 }
 
 /// The numbers behind a dose finding, in the order of [`DoseDetail`]'s fields.
 fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
     o.raw("{\"limit\":");
-    o.str(d.limit);
+    o.id(d.limit);
     for (key, m) in [(",\"value\":", &d.value), (",\"max\":", &d.max)] {
         if let Some(m) = m {
             o.raw(key);
@@ -237,7 +235,7 @@ fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
     }
     if let Some(route) = d.route {
         o.raw(",\"route\":");
-        o.str(route.as_str());
+        o.id(route.as_str());
     }
     for (key, m) in [(",\"per_kg\":", &d.per_kg), (",\"crcl\":", &d.crcl)] {
         if let Some(m) = m {
@@ -247,7 +245,7 @@ fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
     }
     if let Some(method) = d.crcl_method {
         o.raw(",\"crcl_method\":");
-        o.str(method);
+        o.id(method);
     }
     if !d.contributions.is_empty() {
         o.raw(",\"contributions\":");
@@ -274,9 +272,9 @@ fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
 
 fn overridden(o: &mut Out<'_>, v: &Overridden<'_>) {
     o.raw("{\"from\":");
-    o.str(v.from.as_str());
+    o.id(v.from.as_str());
     o.raw(",\"to\":");
-    o.str(v.to.as_str());
+    o.id(v.to.as_str());
     o.raw(",\"by\":");
     o.str(v.by);
     o.raw("}");

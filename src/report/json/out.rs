@@ -1,45 +1,190 @@
 //! JSON values appended to a byte buffer, byte for byte as serde_json writes them: strings
-//! escaped by the same rules, numbers through serde_json's own formatter.
+//! escaped by the same rules, numbers formatted as serde_json formats them.
 //!
-//! Strings are scanned eight bytes at a time and copied whole when nothing in them needs an
-//! escape, as nearly every string of a report does.
+//! A report line is a few hundred short strings (ids, words) with punctuation between them, so
+//! what a string costs apart from its bytes is most of what writing costs. [`Out`] therefore
+//! keeps zeroed room past the end of the buffer and writes into it in whole words: a string of
+//! up to 32 bytes is at most four eight-byte loads, the escape test on those words, as many
+//! stores and the quotes, with one check of the room and no call to `memcpy`. Longer strings
+//! are tested and copied a word at a time, the test accumulated without a branch per word. A
+//! string that does need an escape (almost never) is written byte by byte.
 
 use std::fmt;
 
 use serde_json::ser::{CompactFormatter, Formatter};
 
-/// A byte buffer that JSON is written into.
-pub(crate) struct Out<'o>(pub &'o mut Vec<u8>);
+/// Room added past the end at a time (zeroed once, then written over).
+const GROW: usize = 1024;
 
-impl Out<'_> {
+/// The longest string copied in a fixed number of word loads and stores (at most four).
+const SHORT: usize = 32;
+
+/// A byte buffer that JSON is written into.
+///
+/// The bytes written so far are `buf[..len]`; `buf[len..]` is room already allocated and
+/// zeroed, written into before `len` moves over it. Dropping the `Out` cuts the buffer back to
+/// `len`, so the room is never seen.
+pub(crate) struct Out<'o> {
+    buf: &'o mut Vec<u8>,
+    len: usize,
+}
+
+impl Drop for Out<'_> {
+    fn drop(&mut self) {
+        self.buf.truncate(self.len);
+    }
+}
+
+impl<'o> Out<'o> {
+    /// Appends to `buf`.
+    pub(crate) fn new(buf: &'o mut Vec<u8>) -> Out<'o> {
+        let len = buf.len();
+        Out { buf, len }
+    }
+
+    /// The next `n` bytes of room, made when there are not that many.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() - self.len < n {
+            self.grow(n);
+        }
+        &mut self.buf[self.len..self.len + n]
+    }
+
+    /// Makes at least `n` bytes of room.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        self.buf.resize(self.len + n.max(GROW), 0);
+    }
+
+    /// The buffer itself, cut back to what is written, for `f` to append to.
+    fn append(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        self.buf.truncate(self.len);
+        f(self.buf);
+        self.len = self.buf.len();
+    }
+
     /// Bytes that are JSON already (punctuation, `"key":`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn raw(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
+        let n = s.len();
+        self.room(n).copy_from_slice(s.as_bytes());
+        self.len += n;
     }
 
     /// A string, quoted and escaped.
     #[inline]
     pub(crate) fn str(&mut self, s: &str) {
-        self.0.push(b'"');
-        escape(self.0, s);
-        self.0.push(b'"');
+        self.put::<true, true>(s);
     }
 
     /// The inside of a string: `s` escaped, without quotes.
     #[inline]
     pub(crate) fn escaped(&mut self, s: &str) {
-        escape(self.0, s);
+        self.put::<false, true>(s);
+    }
+
+    /// A string known to need no escape, quoted: an id of the knowledge base, which
+    /// validation holds to lowercase letters, digits and hyphens (see `is_id` in
+    /// `model::build`; beyond ASCII, letters of a name key, which are never `"`, `\` or a
+    /// control character), or one of the checker's own words. Written without the scan.
+    #[inline]
+    pub(crate) fn id(&mut self, s: &str) {
+        debug_assert!(is_clean(s.as_bytes()), "{s:?} needs escaping");
+        self.put::<true, false>(s);
+    }
+
+    /// [`Out::id`] without quotes: a piece of a string.
+    #[inline]
+    pub(crate) fn id_piece(&mut self, s: &str) {
+        debug_assert!(is_clean(s.as_bytes()), "{s:?} needs escaping");
+        self.put::<false, false>(s);
+    }
+
+    /// `s` escaped when `SCAN` (else known to need no escape), in quotes when `QUOTE`.
+    #[inline(always)]
+    fn put<const QUOTE: bool, const SCAN: bool>(&mut self, s: &str) {
+        let b = s.as_bytes();
+        let n = b.len();
+        let q = usize::from(QUOTE);
+        if n > SHORT {
+            return self.put_long::<QUOTE, SCAN>(s);
+        }
+        let room = self.room(SHORT + 2);
+        if QUOTE {
+            room[0] = b'"';
+        }
+        let flags = copy_short(&mut room[q..q + SHORT], b);
+        if SCAN && flags & each(0x80) != 0 {
+            return self.escape_slow(s, QUOTE);
+        }
+        if QUOTE {
+            room[n + 1] = b'"';
+        }
+        self.len += n + 2 * q;
+    }
+
+    /// [`Out::put`] for a string of more than [`SHORT`] bytes.
+    #[inline(never)]
+    fn put_long<const QUOTE: bool, const SCAN: bool>(&mut self, s: &str) {
+        let b = s.as_bytes();
+        let n = b.len();
+        let q = usize::from(QUOTE);
+        let room = self.room(n + 2 * q);
+        if QUOTE {
+            room[0] = b'"';
+        }
+        let body = &mut room[q..q + n];
+        let mut flags = 0;
+        let mut from = b.chunks_exact(8);
+        for (to, w) in body.chunks_exact_mut(8).zip(&mut from) {
+            let w = word(w);
+            if SCAN {
+                flags |= escape_flags(w);
+            }
+            to.copy_from_slice(&w.to_ne_bytes());
+        }
+        if !from.remainder().is_empty() {
+            // The last eight bytes, overlapping the last whole word.
+            let w = word(&b[n - 8..]);
+            if SCAN {
+                flags |= escape_flags(w);
+            }
+            body[n - 8..].copy_from_slice(&w.to_ne_bytes());
+        }
+        if SCAN && flags & each(0x80) != 0 {
+            return self.escape_slow(s, QUOTE);
+        }
+        if QUOTE {
+            room[n + 1] = b'"';
+        }
+        self.len += n + 2 * q;
+    }
+
+    /// `s`, which needs an escape, escaped byte by byte.
+    #[cold]
+    #[inline(never)]
+    fn escape_slow(&mut self, s: &str, quote: bool) {
+        self.append(|out| {
+            if quote {
+                out.push(b'"');
+            }
+            escape_each(out, s.as_bytes());
+            if quote {
+                out.push(b'"');
+            }
+        });
     }
 
     /// A string written by `write`, quoted and escaped piece by piece as it comes.
     #[inline]
-    pub(crate) fn str_with(&mut self, write: impl FnOnce(&mut Escaped<'_>) -> fmt::Result) {
-        self.0.push(b'"');
+    pub(crate) fn str_with(&mut self, write: impl FnOnce(&mut Escaped<'_, 'o>) -> fmt::Result) {
+        self.raw("\"");
         // Writing into memory cannot fail; a `Display` impl that fails would have made
         // serde_json fail too, and none in the report does.
-        let _ = write(&mut Escaped(self.0));
-        self.0.push(b'"');
+        let _ = write(&mut Escaped(self));
+        self.raw("\"");
     }
 
     /// A `Display` value as a string.
@@ -50,18 +195,51 @@ impl Out<'_> {
 
     /// A whole number.
     #[inline]
-    pub(crate) fn u64(&mut self, n: u64) {
-        let _ = CompactFormatter.write_u64(self.0, n);
+    pub(crate) fn u64(&mut self, mut n: u64) {
+        // Decimal digits, last first: serde_json (through `itoa`) writes the same.
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.bytes(&digits[at..]);
     }
 
     /// A float, `null` when it is not finite (as serde_json writes it).
     #[inline]
     pub(crate) fn f64(&mut self, v: f64) {
-        if v.is_finite() {
-            let _ = CompactFormatter.write_f64(self.0, v);
-        } else {
-            self.raw("null");
+        if !v.is_finite() {
+            return self.raw("null");
         }
+        // serde_json's own formatting, into a buffer longer than its longest float (24 bytes).
+        let mut text = [0u8; 32];
+        let mut rest = &mut text[..];
+        if CompactFormatter.write_f64(&mut rest, v).is_ok() {
+            let n = 32 - rest.len();
+            self.bytes(&text[..n]);
+        } else {
+            self.append(|out| {
+                let _ = CompactFormatter.write_f64(out, v);
+            });
+        }
+    }
+
+    /// Bytes that are JSON already.
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        let n = b.len();
+        self.room(n).copy_from_slice(b);
+        self.len += n;
+    }
+
+    /// A value as serde_json writes it.
+    pub(crate) fn serde(&mut self, value: &impl serde::Serialize) {
+        self.append(|out| serde_json::to_writer(out, value).expect("writing to memory succeeds"));
     }
 
     /// `[a,b,...]`, each element written by `each`.
@@ -71,14 +249,14 @@ impl Out<'_> {
         items: impl IntoIterator<Item = T>,
         mut each: impl FnMut(&mut Self, T),
     ) {
-        self.0.push(b'[');
+        self.raw("[");
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
-                self.0.push(b',');
+                self.raw(",");
             }
             each(self, item);
         }
-        self.0.push(b']');
+        self.raw("]");
     }
 
     /// `[...]` of strings.
@@ -89,12 +267,12 @@ impl Out<'_> {
 }
 
 /// The inside of a JSON string being written: what is written to it is escaped.
-pub(crate) struct Escaped<'o>(&'o mut Vec<u8>);
+pub(crate) struct Escaped<'a, 'o>(&'a mut Out<'o>);
 
-impl fmt::Write for Escaped<'_> {
+impl fmt::Write for Escaped<'_, '_> {
     #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        escape(self.0, s);
+        self.0.escaped(s);
         Ok(())
     }
 }
@@ -104,58 +282,92 @@ const fn each(byte: u8) -> u64 {
     u64::from_ne_bytes([byte; 8])
 }
 
-/// True when a byte of `w` is a control character (below 0x20), `"` or `\`: exact, with no
-/// false positives (each test is the classic "has a zero byte" test, `x - 0x01.. & !x & 0x80..`,
-/// which is exact as to whether any byte matches).
-#[inline]
-fn needs_escape(w: u64) -> bool {
-    let high = each(0x80);
-    let below_space = w.wrapping_sub(each(0x20)) & !w;
-    let quote = w ^ each(b'"');
-    let quote = quote.wrapping_sub(each(1)) & !quote;
+/// A word whose high bits (`& each(0x80)`) are not all clear exactly when a byte of `w` is a
+/// control character (below 0x20), `"` or `\`; flags of several words may be or-ed before
+/// that test.
+///
+/// `x - 0x01.. & !x & 0x80..` is the classic "has a byte below 0x01" test, exact as to whether
+/// any byte matches (it may set flags above a true match, never without one), and the same
+/// with `0x21` tests for a byte below 0x21. `w ^ 0x02..` maps exactly the bytes below 0x20
+/// and `"` (0x22) below 0x21 (`0x20` goes to 0x22, `0x21` to 0x23), and `w ^ 0x5c..` maps
+/// exactly `\` to zero.
+#[inline(always)]
+fn escape_flags(w: u64) -> u64 {
+    let low_or_quote = w ^ each(0x02);
+    let low_or_quote = low_or_quote.wrapping_sub(each(0x21)) & !low_or_quote;
     let backslash = w ^ each(b'\\');
-    let backslash = backslash.wrapping_sub(each(1)) & !backslash;
-    (below_space | quote | backslash) & high != 0
+    let backslash = backslash.wrapping_sub(each(0x01)) & !backslash;
+    low_or_quote | backslash
+}
+
+/// The eight bytes of `chunk` as one word.
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    u64::from_ne_bytes(chunk.try_into().expect("eight bytes"))
+}
+
+/// The four bytes of `chunk` as one word.
+#[inline(always)]
+fn half(chunk: &[u8]) -> u32 {
+    u32::from_ne_bytes(chunk.try_into().expect("four bytes"))
+}
+
+/// Copies `b` (at most [`SHORT`] bytes) to the start of `to` ([`SHORT`] bytes; what is past
+/// `b.len()` is left as it may be) in at most four loads and stores, and returns the
+/// [`escape_flags`] of its bytes.
+#[inline(always)]
+fn copy_short(to: &mut [u8], b: &[u8]) -> u64 {
+    let n = b.len();
+    let to = &mut to[..SHORT];
+    if n > 16 {
+        // Sixteen bytes at each end, overlapping unless there are thirty-two.
+        let words = [
+            word(&b[..8]),
+            word(&b[8..16]),
+            word(&b[n - 16..n - 8]),
+            word(&b[n - 8..]),
+        ];
+        to[..8].copy_from_slice(&words[0].to_ne_bytes());
+        to[8..16].copy_from_slice(&words[1].to_ne_bytes());
+        to[n - 16..n - 8].copy_from_slice(&words[2].to_ne_bytes());
+        to[n - 8..n].copy_from_slice(&words[3].to_ne_bytes());
+        escape_flags(words[0])
+            | escape_flags(words[1])
+            | escape_flags(words[2])
+            | escape_flags(words[3])
+    } else if n >= 8 {
+        // The first eight bytes and the last eight, which overlap unless there are sixteen.
+        let (first, last) = (word(&b[..8]), word(&b[n - 8..]));
+        to[..8].copy_from_slice(&first.to_ne_bytes());
+        to[n - 8..n].copy_from_slice(&last.to_ne_bytes());
+        escape_flags(first) | escape_flags(last)
+    } else if n >= 4 {
+        let (first, last) = (half(&b[..4]), half(&b[n - 4..]));
+        to[..4].copy_from_slice(&first.to_ne_bytes());
+        to[n - 4..n].copy_from_slice(&last.to_ne_bytes());
+        escape_flags(u64::from(first) | u64::from(last) << 32)
+    } else if n > 0 {
+        // The first, middle and last bytes are all of one to three, padded with spaces.
+        let (first, mid, last) = (b[0], b[n / 2], b[n - 1]);
+        to[0] = first;
+        to[n / 2] = mid;
+        to[n - 1] = last;
+        escape_flags(u64::from_le_bytes([
+            first, mid, last, b' ', b' ', b' ', b' ', b' ',
+        ]))
+    } else {
+        0
+    }
+}
+
+/// True when no byte of `bytes` needs an escape.
+fn is_clean(bytes: &[u8]) -> bool {
+    !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Appends `s` with `"`, `\` and control characters escaped, as serde_json does: `\"`, `\\`,
 /// `\b`, `\t`, `\n`, `\f`, `\r`, and `\u00xx` (lowercase hex) for the other control
 /// characters; everything else, DEL and non-ASCII included, as it is.
-#[inline]
-pub(crate) fn escape(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    if is_clean(bytes) {
-        out.extend_from_slice(bytes);
-    } else {
-        escape_each(out, bytes);
-    }
-}
-
-/// The eight bytes of `chunk` as one word.
-#[inline]
-fn word(chunk: &[u8]) -> u64 {
-    u64::from_ne_bytes(chunk.try_into().expect("eight bytes"))
-}
-
-/// True when no byte of `bytes` needs an escape, tested a word at a time.
-#[inline]
-fn is_clean(bytes: &[u8]) -> bool {
-    if bytes.len() < 8 {
-        // Padded with spaces, which need no escape.
-        let mut w = each(b' ');
-        for (k, &b) in bytes.iter().enumerate() {
-            w = w & !(0xFF << (8 * k)) | (b as u64) << (8 * k);
-        }
-        return !needs_escape(w);
-    }
-    let chunks = bytes.chunks_exact(8);
-    // The last eight bytes, overlapping the last whole chunk: no tail to go through byte by byte.
-    let last = word(&bytes[bytes.len() - 8..]);
-    !needs_escape(last) && !chunks.into_iter().any(|c| needs_escape(word(c)))
-}
-
-/// The escaping of a string that needs it, byte by byte.
-#[cold]
 fn escape_each(out: &mut Vec<u8>, bytes: &[u8]) {
     // Copied up to here.
     let mut done = 0;
@@ -196,7 +408,7 @@ mod tests {
 
     fn ours(s: &str) -> String {
         let mut v = Vec::new();
-        Out(&mut v).str(s);
+        Out::new(&mut v).str(s);
         String::from_utf8(v).expect("UTF-8")
     }
 
@@ -231,7 +443,7 @@ mod tests {
     #[test]
     fn display_values_are_escaped_like_strings() {
         let mut v = Vec::new();
-        Out(&mut v).display(&format_args!("{}\"{}\n", "a", 5));
+        Out::new(&mut v).display(&format_args!("{}\"{}\n", "a", 5));
         assert_eq!(v, br#""a\"5\n""#);
     }
 
@@ -239,7 +451,7 @@ mod tests {
     fn numbers_are_written_as_serde_json_writes_them() {
         for n in [0u64, 1, 9, 10, 99, 12345, u32::MAX as u64, u64::MAX] {
             let mut v = Vec::new();
-            Out(&mut v).u64(n);
+            Out::new(&mut v).u64(n);
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
         }
         let floats = [
@@ -268,12 +480,113 @@ mod tests {
         ];
         for x in floats {
             let mut v = Vec::new();
-            Out(&mut v).f64(x);
+            Out::new(&mut v).f64(x);
             assert_eq!(
                 String::from_utf8(v).unwrap(),
                 serde_json::to_string(&x).unwrap(),
                 "{x}"
             );
+        }
+    }
+
+    /// The writer copies strings in words of two, four or eight bytes by length: every length
+    /// up to beyond the longest short form, with a byte needing an escape at every position.
+    #[test]
+    fn strings_of_every_length_are_escaped_as_serde_json_escapes_them() {
+        for n in 0..80 {
+            let plain: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert_eq!(ours(&plain), serde_json::to_string(&plain).unwrap());
+            for at in 0..n {
+                for c in [
+                    '"', '\\', '\n', '\0', '\x1f', '\x7f', ' ', '!', '#', ']', 'é',
+                ] {
+                    let mut s: Vec<char> = plain.chars().collect();
+                    s[at] = c;
+                    let s: String = s.into_iter().collect();
+                    assert_eq!(ours(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                    let mut piece = Vec::new();
+                    Out::new(&mut piece).escaped(&s);
+                    let quoted = serde_json::to_string(&s).unwrap();
+                    assert_eq!(piece, quoted.as_bytes()[1..quoted.len() - 1], "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_follow_one_another() {
+        let mut v = b"before ".to_vec();
+        {
+            let mut o = Out::new(&mut v);
+            o.raw("[");
+            o.str("a \"b\"");
+            o.raw(",");
+            o.id("rule-1");
+            o.raw(",\"");
+            o.id_piece("x");
+            o.escaped("\n");
+            o.raw("\",");
+            o.u64(42);
+            o.raw(",");
+            o.f64(0.5);
+            o.raw(",");
+            o.serde(&-3i64);
+            o.raw(",");
+            o.strs(["long enough to be written in more than two words", ""]);
+            o.raw("]");
+        }
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            r#"before ["a \"b\"","rule-1","x\n",42,0.5,-3,["long enough to be written in more than two words",""]]"#
+        );
+    }
+
+    /// The words written with [`Out::id`] besides knowledge-base ids need no escape.
+    #[test]
+    fn the_checkers_own_words_need_no_escape() {
+        use crate::vocab::{Evidence, FindingKind, Route, Severity, builtin};
+        let words = (Severity::ALL.iter().map(|s| s.as_str()))
+            .chain(Evidence::ALL.iter().map(|e| e.as_str()))
+            .chain(FindingKind::ALL.iter().map(|k| k.as_str()))
+            .chain(Route::ALL.iter().map(|r| r.as_str()))
+            .chain(builtin::ALL);
+        for w in words {
+            assert!(is_clean(w.as_bytes()), "{w:?}");
+        }
+    }
+
+    /// Every string in a knowledge-base id's form, as `Out::id` writes it, is what
+    /// `Out::str` writes.
+    fn id_written_as_str(id: &str) {
+        assert!(is_clean(id.as_bytes()), "{id:?}");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        Out::new(&mut a).id(id);
+        Out::new(&mut b).str(id);
+        assert_eq!(a, b, "{id:?}");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        Out::new(&mut a).id_piece(id);
+        Out::new(&mut b).escaped(id);
+        assert_eq!(a, b, "{id:?}");
+    }
+
+    proptest::proptest! {
+        /// Ids as validation allows them: lowercase letters (beyond ASCII too, as a name key
+        /// folds them) and digits joined by single hyphens.
+        #[test]
+        fn any_valid_id_needs_no_escape(id in "[a-z0-9\u{e0}-\u{ff}\u{3b1}-\u{3c9}\u{4e00}-\u{4e20}]{1,20}(-[a-z0-9\u{e9}\u{fc}]{1,12}){0,6}") {
+            let mut key = String::new();
+            crate::model::name_key(&id, &mut key);
+            if key == id {
+                id_written_as_str(&id);
+            }
+        }
+
+        /// Name keys of any text: what validation takes as an id beyond ASCII.
+        #[test]
+        fn any_name_key_needs_no_escape(name in "\\PC{0,40}") {
+            let mut key = String::new();
+            crate::model::name_key(&name, &mut key);
+            id_written_as_str(&key);
         }
     }
 
@@ -286,7 +599,7 @@ mod tests {
         #[test]
         fn any_float_is_written_as_serde_json_writes_it(x in proptest::num::f64::ANY) {
             let mut v = Vec::new();
-            Out(&mut v).f64(x);
+            Out::new(&mut v).f64(x);
             proptest::prop_assert_eq!(String::from_utf8(v).unwrap(), serde_json::to_string(&x).unwrap());
         }
     }
