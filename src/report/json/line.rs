@@ -11,7 +11,7 @@ use super::super::words::SkipReason;
 use super::super::{
     DoseDetail, Finding, Measure, MonitoringNeed, Overridden, Reason, Report, Resolved, Skipped,
 };
-use super::out::Out;
+use super::out::{Out, Window};
 
 /// Writes `r`; `full` adds what resolved to what, the rules' texts and the merged monitoring
 /// (as `write_report` in the parent module).
@@ -84,26 +84,7 @@ fn resolved(o: &mut Out<'_>, r: &Resolved<'_>) {
 
 /// One finding; `texts` as in `FindingJson`.
 fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
-    o.raw("{\"id\":");
-    finding_id(o, f);
-    o.raw(",\"kind\":");
-    o.id(f.kind.as_str());
-    o.raw(",\"severity\":");
-    o.id(f.severity.as_str());
-    o.raw(",\"items\":");
-    o.strs(f.items().iter().copied());
-    o.raw(",\"rule\":");
-    o.id(f.rule());
-    for (key, value) in [
-        (",\"condition\":", f.condition()),
-        (",\"allergy\":", f.allergy()),
-        (",\"input\":", f.input()),
-    ] {
-        if let Some(v) = value {
-            o.raw(key);
-            o.str(v);
-        }
-    }
+    head(o, f, texts);
     if texts {
         o.raw(",\"summary\":");
         if f.summary_is_text() {
@@ -118,7 +99,7 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
         o.raw(",\"sources\":");
         o.seq(f.sources(), |o, c| citation(o, c, model, false));
     }
-    if let Some(e) = f.evidence() {
+    if let Some(e) = f.evidence().filter(|_| texts) {
         o.raw(",\"evidence\":");
         o.id(e.as_str());
     }
@@ -146,6 +127,67 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
         overridden(o, v);
     }
     o.raw("}");
+}
+
+/// The start of a finding, all but the texts and the numbers (in the compact form, all but
+/// the numbers): its id, kind, severity, items, rule, condition, allergy or input, and (when
+/// not `texts`) evidence, written through one [`Window`](super::out::Window).
+fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
+    /// Enough for the keys, punctuation and vocabulary words (under 150 bytes).
+    const FIXED: usize = 256;
+    let rule = f.rule();
+    let items = f.items();
+    let about = f.condition().or(f.allergy());
+    let extra = about.or(f.input());
+    // Each of these is written twice, and may need six bytes for one when escaped.
+    let escaped = |s: &str| 2 * (6 * s.len() + 2);
+    let bound = FIXED
+        + Window::SLACK
+        + 2 * rule.len()
+        + items.iter().map(|i| escaped(i)).sum::<usize>()
+        + extra.map_or(0, escaped);
+    o.window(bound, |w| {
+        w.raw("{\"id\":\"");
+        w.id_piece(rule);
+        w.raw("/");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                w.raw("+");
+            }
+            w.escaped(item);
+        }
+        if let Some(c) = about {
+            w.raw("@");
+            w.escaped(c);
+        }
+        w.raw("\",\"kind\":");
+        w.id(f.kind.as_str());
+        w.raw(",\"severity\":");
+        w.id(f.severity.as_str());
+        w.raw(",\"items\":[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                w.raw(",");
+            }
+            w.str(item);
+        }
+        w.raw("],\"rule\":");
+        w.id(rule);
+        for (key, value) in [
+            (",\"condition\":", f.condition()),
+            (",\"allergy\":", f.allergy()),
+            (",\"input\":", f.input()),
+        ] {
+            if let Some(v) = value {
+                w.raw(key);
+                w.str(v);
+            }
+        }
+        if let Some(e) = f.evidence().filter(|_| !texts) {
+            w.raw(",\"evidence\":");
+            w.id(e.as_str());
+        }
+    });
 }
 
 /// [`Finding::id`] (`rule/a+b@condition`), each part escaped on its own: the pieces are written

@@ -105,76 +105,31 @@ impl<'o> Out<'o> {
     /// `s` escaped when `SCAN` (else known to need no escape), in quotes when `QUOTE`.
     #[inline(always)]
     fn put<const QUOTE: bool, const SCAN: bool>(&mut self, s: &str) {
-        let b = s.as_bytes();
-        let n = b.len();
-        let q = usize::from(QUOTE);
-        if n > SHORT {
-            return self.put_long::<QUOTE, SCAN>(s);
+        let room = self.room(s.len().max(SHORT) + 2);
+        match put_in::<QUOTE, SCAN>(room, s.as_bytes()) {
+            Some(n) => self.len += n,
+            None => self.escape_slow(s, QUOTE),
         }
-        let room = self.room(SHORT + 2);
-        if QUOTE {
-            room[0] = b'"';
-        }
-        let flags = copy_short(&mut room[q..q + SHORT], b);
-        if SCAN && flags & each(0x80) != 0 {
-            return self.escape_slow(s, QUOTE);
-        }
-        if QUOTE {
-            room[n + 1] = b'"';
-        }
-        self.len += n + 2 * q;
-    }
-
-    /// [`Out::put`] for a string of more than [`SHORT`] bytes.
-    #[inline(never)]
-    fn put_long<const QUOTE: bool, const SCAN: bool>(&mut self, s: &str) {
-        let b = s.as_bytes();
-        let n = b.len();
-        let q = usize::from(QUOTE);
-        let room = self.room(n + 2 * q);
-        if QUOTE {
-            room[0] = b'"';
-        }
-        let body = &mut room[q..q + n];
-        let mut flags = 0;
-        let mut from = b.chunks_exact(8);
-        for (to, w) in body.chunks_exact_mut(8).zip(&mut from) {
-            let w = word(w);
-            if SCAN {
-                flags |= escape_flags(w);
-            }
-            to.copy_from_slice(&w.to_ne_bytes());
-        }
-        if !from.remainder().is_empty() {
-            // The last eight bytes, overlapping the last whole word.
-            let w = word(&b[n - 8..]);
-            if SCAN {
-                flags |= escape_flags(w);
-            }
-            body[n - 8..].copy_from_slice(&w.to_ne_bytes());
-        }
-        if SCAN && flags & each(0x80) != 0 {
-            return self.escape_slow(s, QUOTE);
-        }
-        if QUOTE {
-            room[n + 1] = b'"';
-        }
-        self.len += n + 2 * q;
     }
 
     /// `s`, which needs an escape, escaped byte by byte.
     #[cold]
     #[inline(never)]
     fn escape_slow(&mut self, s: &str, quote: bool) {
-        self.append(|out| {
-            if quote {
-                out.push(b'"');
-            }
-            escape_each(out, s.as_bytes());
-            if quote {
-                out.push(b'"');
-            }
-        });
+        self.append(|out| escape_quoted(out, s, quote));
+    }
+
+    /// Runs `f` on a [`Window`] of `bound` bytes of room, which must be at least what `f`
+    /// writes (counting six bytes for each byte of a string that may need an escape) and
+    /// [`Window::SLACK`] more.
+    #[inline(always)]
+    pub(crate) fn window(&mut self, bound: usize, f: impl FnOnce(&mut Window<'_>)) {
+        let mut w = Window {
+            room: self.room(bound),
+            at: 0,
+        };
+        f(&mut w);
+        self.len += w.at;
     }
 
     /// A string written by `write`, quoted and escaped piece by piece as it comes.
@@ -264,6 +219,144 @@ impl<'o> Out<'o> {
     pub(crate) fn strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
         self.seq(items, |o, s| o.str(s));
     }
+}
+
+/// Room of a known size, written through a position kept in a local: pieces written through a
+/// window need no check of the buffer's room each, and the compiler can keep the position in a
+/// register. Panics (a bug, never bad output) when more is written than the room it was given.
+pub(crate) struct Window<'w> {
+    room: &'w mut [u8],
+    at: usize,
+}
+
+impl Window<'_> {
+    /// What a window needs past the end of what is written in it, for word-sized stores.
+    pub(crate) const SLACK: usize = SHORT + 2;
+
+    /// Bytes that are JSON already.
+    #[inline(always)]
+    pub(crate) fn raw(&mut self, s: &str) {
+        let n = s.len();
+        self.room[self.at..self.at + n].copy_from_slice(s.as_bytes());
+        self.at += n;
+    }
+
+    /// As [`Out::str`].
+    #[inline(always)]
+    pub(crate) fn str(&mut self, s: &str) {
+        self.put::<true, true>(s);
+    }
+
+    /// As [`Out::escaped`].
+    #[inline(always)]
+    pub(crate) fn escaped(&mut self, s: &str) {
+        self.put::<false, true>(s);
+    }
+
+    /// As [`Out::id`].
+    #[inline(always)]
+    pub(crate) fn id(&mut self, s: &str) {
+        debug_assert!(is_clean(s.as_bytes()), "{s:?} needs escaping");
+        self.put::<true, false>(s);
+    }
+
+    /// As [`Out::id_piece`].
+    #[inline(always)]
+    pub(crate) fn id_piece(&mut self, s: &str) {
+        debug_assert!(is_clean(s.as_bytes()), "{s:?} needs escaping");
+        self.put::<false, false>(s);
+    }
+
+    #[inline(always)]
+    fn put<const QUOTE: bool, const SCAN: bool>(&mut self, s: &str) {
+        let room = &mut self.room[self.at..];
+        self.at += match put_in::<QUOTE, SCAN>(room, s.as_bytes()) {
+            Some(n) => n,
+            None => escape_in(room, s, QUOTE),
+        };
+    }
+}
+
+/// Writes `s` at the start of `room` (which has at least `s.len().max(SHORT) + 2` bytes), in
+/// quotes when `QUOTE`; returns how many bytes that is, or, when `SCAN` and `s` needs an
+/// escape, `None` (and what was written is to be written over).
+#[inline(always)]
+fn put_in<const QUOTE: bool, const SCAN: bool>(room: &mut [u8], s: &[u8]) -> Option<usize> {
+    let n = s.len();
+    if n > SHORT {
+        return put_in_long::<QUOTE, SCAN>(room, s);
+    }
+    let q = usize::from(QUOTE);
+    let room = &mut room[..SHORT + 2];
+    if QUOTE {
+        room[0] = b'"';
+    }
+    let flags = copy_short(&mut room[q..q + SHORT], s);
+    if SCAN && flags & each(0x80) != 0 {
+        return None;
+    }
+    if QUOTE {
+        room[n + 1] = b'"';
+    }
+    Some(n + 2 * q)
+}
+
+/// [`put_in`] for a string of more than [`SHORT`] bytes: copied and tested a word at a time.
+#[inline(never)]
+fn put_in_long<const QUOTE: bool, const SCAN: bool>(room: &mut [u8], s: &[u8]) -> Option<usize> {
+    let n = s.len();
+    let q = usize::from(QUOTE);
+    let room = &mut room[..n + 2 * q];
+    if QUOTE {
+        room[0] = b'"';
+    }
+    let body = &mut room[q..q + n];
+    let mut flags = 0;
+    let mut from = s.chunks_exact(8);
+    for (to, w) in body.chunks_exact_mut(8).zip(&mut from) {
+        let w = word(w);
+        if SCAN {
+            flags |= escape_flags(w);
+        }
+        to.copy_from_slice(&w.to_ne_bytes());
+    }
+    if !from.remainder().is_empty() {
+        // The last eight bytes, overlapping the last whole word.
+        let w = word(&s[n - 8..]);
+        if SCAN {
+            flags |= escape_flags(w);
+        }
+        body[n - 8..].copy_from_slice(&w.to_ne_bytes());
+    }
+    if SCAN && flags & each(0x80) != 0 {
+        return None;
+    }
+    if QUOTE {
+        room[n + 1] = b'"';
+    }
+    Some(n + 2 * q)
+}
+
+/// Appends `s` escaped, in quotes when `quote`.
+fn escape_quoted(out: &mut Vec<u8>, s: &str, quote: bool) {
+    if quote {
+        out.push(b'"');
+    }
+    escape_each(out, s.as_bytes());
+    if quote {
+        out.push(b'"');
+    }
+}
+
+/// Writes `s`, which needs an escape, escaped (in quotes when `quote`) at the start of `room`;
+/// returns how many bytes that is.
+#[cold]
+#[inline(never)]
+fn escape_in(room: &mut [u8], s: &str, quote: bool) -> usize {
+    let mut escaped = Vec::new();
+    escape_quoted(&mut escaped, s, quote);
+    room[..escaped.len()].copy_from_slice(&escaped);
+    escaped.len()
 }
 
 /// The inside of a JSON string being written: what is written to it is escaped.
