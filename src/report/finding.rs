@@ -334,6 +334,12 @@ impl<'a> Finding<'a> {
         self.items.ids()
     }
 
+    /// The items with the ranks of their ids: an exact rank marks an id of the knowledge base
+    /// (validated, so never in need of a JSON escape); an unknown item as given has none.
+    pub(crate) fn items_ranked(&self) -> (&[&'a str], &[Rank]) {
+        (self.items.ids(), self.items.ranks())
+    }
+
     /// For a condition finding: the patient's condition.
     pub fn condition(&self) -> Option<&'a str> {
         match self.about {
@@ -526,14 +532,14 @@ impl<'a> Finding<'a> {
         Ok(())
     }
 
-    fn condition_ranked(&self) -> Option<(&'a str, Rank)> {
+    pub(crate) fn condition_ranked(&self) -> Option<(&'a str, Rank)> {
         match self.about {
             About::Condition(c, r) => Some((c, r)),
             _ => None,
         }
     }
 
-    fn allergy_ranked(&self) -> Option<(&'a str, Rank)> {
+    pub(crate) fn allergy_ranked(&self) -> Option<(&'a str, Rank)> {
         match self.about {
             About::Allergy(a, r) => Some((a, r)),
             _ => None,

@@ -136,40 +136,54 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     /// Enough for the keys, punctuation and vocabulary words (under 150 bytes).
     const FIXED: usize = 256;
     let rule = f.rule();
-    let items = f.items();
-    let about = f.condition().or(f.allergy());
-    let extra = about.or(f.input());
+    let (items, ranks) = f.items_ranked();
+    let about = f.condition_ranked().or(f.allergy_ranked());
     // Each of these is written twice, and may need six bytes for one when escaped.
     let escaped = |s: &str| 2 * (6 * s.len() + 2);
     let bound = FIXED
         + Window::SLACK
         + 2 * rule.len()
         + items.iter().map(|i| escaped(i)).sum::<usize>()
-        + extra.map_or(0, escaped);
+        + f.condition()
+            .or(f.allergy())
+            .or(f.input())
+            .map_or(0, escaped);
     o.window(bound, |w| {
         w.raw("{\"id\":\"");
         w.id_piece(rule);
         w.raw("/");
-        for (i, item) in items.iter().enumerate() {
+        for (i, (item, rank)) in items.iter().zip(ranks).enumerate() {
             if i > 0 {
                 w.raw("+");
             }
-            w.escaped(item);
+            if rank.is_exact() {
+                w.id_piece(item);
+            } else {
+                w.escaped(item);
+            }
         }
-        if let Some(c) = about {
+        if let Some((c, rank)) = about {
             w.raw("@");
-            w.escaped(c);
+            if rank.is_exact() {
+                w.id_piece(c);
+            } else {
+                w.escaped(c);
+            }
         }
         w.raw("\",\"kind\":");
         w.id(f.kind.as_str());
         w.raw(",\"severity\":");
         w.id(f.severity.as_str());
         w.raw(",\"items\":[");
-        for (i, item) in items.iter().enumerate() {
+        for (i, (item, rank)) in items.iter().zip(ranks).enumerate() {
             if i > 0 {
                 w.raw(",");
             }
-            w.str(item);
+            if rank.is_exact() {
+                w.id(item);
+            } else {
+                w.str(item);
+            }
         }
         w.raw("],\"rule\":");
         w.id(rule);
