@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::units::{Amount, Dimension, Ratio, Unit};
 use crate::vocab::{Phenotype, Route};
 
+mod fast;
+#[cfg(test)]
+mod fast_props;
+
 /// Most items a regimen may hold.
 pub const MAX_ITEMS: usize = 500;
 /// Longest item id, condition, allergy or gene name, in characters.
@@ -219,6 +223,31 @@ impl Regimen {
                 max: MAX_REGIMEN_BYTES,
             });
         }
+        // The common shape is read by hand at a fraction of the cost, into the same raw form and
+        // through the same checks; anything else (every malformed input, every item the checks
+        // refuse) goes to serde, which has the last word.
+        match fast::parse(text) {
+            Some(read) => Regimen::assemble(read.id, read.patient, || Ok(read.items)),
+            None => Regimen::from_serde(text),
+        }
+    }
+
+    /// [`Regimen::from_json`] without the hand-written reader: serde reads every input. The
+    /// reference the hand-written reader is tested against.
+    #[cfg(test)]
+    pub(crate) fn from_json_serde(text: &str) -> Result<Regimen, RegimenError> {
+        if text.len() > MAX_REGIMEN_BYTES {
+            return Err(RegimenError::TooLarge {
+                what: "regimen size in bytes",
+                found: text.len(),
+                max: MAX_REGIMEN_BYTES,
+            });
+        }
+        Regimen::from_serde(text)
+    }
+
+    /// Reads `text` with serde, then checks it (the size cap aside).
+    fn from_serde(text: &str) -> Result<Regimen, RegimenError> {
         let raw: RawRegimen = match serde_json::from_str(text) {
             Ok(raw) => raw,
             Err(_) => {
@@ -264,24 +293,34 @@ impl Regimen {
                 max: MAX_ITEMS,
             });
         }
-        if let Some(RegimenId::Text(id)) = &raw.id {
+        let RawRegimen { id, patient, items } = raw;
+        Regimen::assemble(id, patient, || {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, it)| item(i, it))
+                .collect()
+        })
+    }
+
+    /// Checks the id, then the patient, then the items (`items` checks them), and puts the
+    /// regimen together: the checks after reading, in the order that decides which error is
+    /// reported. The hand-written reader checks the items as it reads them (any refusal sends
+    /// the text to serde) and hands them over already checked.
+    fn assemble(
+        id: Option<RegimenId>,
+        patient: Option<RawPatient>,
+        items: impl FnOnce() -> Result<Vec<Item>, RegimenError>,
+    ) -> Result<Regimen, RegimenError> {
+        if let Some(RegimenId::Text(id)) = &id {
             name(|| "id", id)?;
         }
-        let patient = match raw.patient {
-            Some(p) => patient(p)?,
+        let patient = match patient {
+            Some(p) => self::patient(p)?,
             None => Patient::default(),
         };
-        let items = raw
-            .items
-            .into_iter()
-            .enumerate()
-            .map(|(i, it)| item(i, it))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Regimen {
-            id: raw.id,
-            patient,
-            items,
-        })
+        let items = items()?;
+        Ok(Regimen { id, patient, items })
     }
 }
 

@@ -1,0 +1,470 @@
+//! A hand-written reader for the common shape of a regimen, in front of the serde one.
+//!
+//! It fills the same raw structs as the serde reader, so the checks that follow (units, routes,
+//! ranges, names, phenotypes) are the very same code. It is only ever a shortcut: on anything it
+//! is not sure of it answers `None` and the serde reader runs, which then accepts the text or
+//! refuses it with its own message, exactly as without this reader. It gives up on:
+//!
+//! - any malformed JSON, and anything after the regimen but whitespace;
+//! - an unknown or repeated key (of a struct; a repeated gene keeps the last result, as serde's
+//!   map does);
+//! - a string holding an escape (`\`) or a control character;
+//! - a value of a type the field does not take (a number as a string, a list for an id, ...),
+//!   and `null` where the field is not optional;
+//! - a missing required field (`items`, an item's `id`, a dose's `value` or `unit`);
+//! - a `sex` other than `female` or `male`;
+//! - an id that is a number other than a plain whole one of at most 18 digits;
+//! - more than [`MAX_ITEMS`] items, or an item the checks refuse: the serde reader then reports
+//!   it, after the checks of the id and the patient, which come first.
+//!
+//! The items are checked as they are read (by the serde reader's own check, `item`), so that
+//! they are not held twice; the id and the patient are checked after, as the serde reader's are.
+//!
+//! Numbers in a field other than the id are read as serde_json reads them: a plain whole one of
+//! at most 18 digits directly, any other by serde_json itself, from its own text.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::{Item, MAX_ITEMS, RawDose, RawItem, RawPatient, RegimenId, Sex, Word};
+
+/// What the reader read: the id and patient as the serde reader would have read them, and the
+/// items already checked (by the same code as the serde reader's items).
+pub(super) struct Read {
+    /// The regimen's id.
+    pub(super) id: Option<RegimenId>,
+    /// The patient, not yet checked.
+    pub(super) patient: Option<RawPatient>,
+    /// The items, checked.
+    pub(super) items: Vec<Item>,
+}
+
+/// The regimen read from `text`, when `text` has the shape this reader knows, is valid JSON for
+/// the serde reader and has no item the checks refuse; `None` otherwise.
+pub(super) fn parse(text: &str) -> Option<Read> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    let raw = p.regimen()?;
+    p.ws();
+    (p.at == p.bytes.len()).then_some(raw)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// Marks key `k` as seen; `None` when it was seen before (serde refuses a repeated field).
+#[inline]
+fn first(seen: &mut u32, k: usize) -> Option<()> {
+    let bit = 1 << k;
+    if *seen & bit != 0 {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
+impl<'a> Parser<'a> {
+    /// The next byte past whitespace (as serde_json counts it), not consumed.
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        match self.bytes.get(self.at) {
+            Some(&b) if b > b' ' => Some(b),
+            _ => self.peek_past_space(),
+        }
+    }
+
+    #[inline(never)]
+    fn peek_past_space(&mut self) -> Option<u8> {
+        self.ws();
+        self.bytes.get(self.at).copied()
+    }
+
+    /// Skips whitespace, as serde_json counts it.
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `c` past whitespace.
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.at += 1)
+    }
+
+    /// Consumes `null` when it comes next: `Some(true)`; `Some(false)` when something else does.
+    #[inline]
+    fn null(&mut self) -> Option<bool> {
+        if self.peek()? != b'n' {
+            return Some(false);
+        }
+        (self.bytes.get(self.at..)?.starts_with(b"null")).then(|| self.at += 4)?;
+        Some(true)
+    }
+
+    /// A string without escapes or control characters, borrowed from the text.
+    fn str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let rest = self.bytes.get(start..)?;
+        // Eight bytes at a time to the first quote, backslash or control character.
+        let mut chunks = rest.chunks_exact(8);
+        let mut len = 0;
+        loop {
+            let Some(chunk) = chunks.next() else {
+                len += chunks
+                    .remainder()
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+                break;
+            };
+            let hit = special(u64::from_le_bytes(chunk.try_into().ok()?));
+            if hit != 0 {
+                len += (hit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            len += 8;
+        }
+        // Only a quote ends the string here: an escape or a control character is serde's.
+        (*rest.get(len)? == b'"').then_some(())?;
+        let s = self.text.get(start..start + len)?;
+        self.at = start + len + 1;
+        Some(s)
+    }
+
+    /// The members of an object: `member` reads each, its key first (with [`Parser::key`]); its
+    /// opening quote comes next.
+    #[inline]
+    fn object(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            (self.peek()? == b'"').then_some(())?;
+            member(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Which of `keys` (each written with its quotes) comes next, consumed with its colon;
+    /// `None` for any other key, including one written with an escape.
+    #[inline]
+    fn key(&mut self, keys: &[&[u8]]) -> Option<usize> {
+        let rest = self.bytes.get(self.at..)?;
+        let k = keys.iter().position(|key| rest.starts_with(key))?;
+        self.at += keys[k].len();
+        self.eat(b':')?;
+        Some(k)
+    }
+
+    /// The elements of an array, each read by `element`.
+    #[inline]
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A plain whole number of at most 18 digits (which cannot overflow a `u64`), when one
+    /// comes next and is the whole of the number.
+    #[inline]
+    fn plain_whole(&mut self) -> Option<u64> {
+        self.peek()?;
+        let rest = self.bytes.get(self.at..)?;
+        let mut n: u64 = 0;
+        let mut len = 0;
+        while let Some(&d @ b'0'..=b'9') = rest.get(len) {
+            if len == 18 {
+                return None;
+            }
+            n = n * 10 + u64::from(d - b'0');
+            len += 1;
+        }
+        let lone_zero_or_none = match rest.first() {
+            Some(b'0') => len == 1,
+            _ => len > 0,
+        };
+        let ends = !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+        (lone_zero_or_none && ends).then(|| {
+            self.at += len;
+            n
+        })
+    }
+
+    /// A JSON number's text, checked against the JSON grammar.
+    fn number_text(&mut self) -> Option<&'a str> {
+        self.peek()?;
+        let start = self.at;
+        let digits = |p: &mut Self| {
+            let from = p.at;
+            while let Some(b'0'..=b'9') = p.bytes.get(p.at) {
+                p.at += 1;
+            }
+            p.at > from
+        };
+        if self.bytes.get(self.at) == Some(&b'-') {
+            self.at += 1;
+        }
+        match *self.bytes.get(self.at)? {
+            // One leading zero only: a digit after it is refused by the caller, which expects
+            // a `,` or a closing bracket.
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            digits(self).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.at) {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.at) {
+                self.at += 1;
+            }
+            digits(self).then_some(())?;
+        }
+        self.text.get(start..self.at)
+    }
+
+    /// A number as serde_json reads it into a `Value`.
+    #[inline]
+    fn number(&mut self) -> Option<serde_json::Value> {
+        match self.plain_whole() {
+            Some(n) => Some(serde_json::Value::Number(n.into())),
+            None => self.other_number(),
+        }
+    }
+
+    /// A number other than a plain whole one: decimals, exponents, signs, long numbers, read
+    /// by serde_json itself from the same text (how a number reads does not depend on what
+    /// surrounds it).
+    #[inline(never)]
+    fn other_number(&mut self) -> Option<serde_json::Value> {
+        match serde_json::from_str::<serde_json::Value>(self.number_text()?) {
+            Ok(v @ serde_json::Value::Number(_)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// An optional number: `null` is `None`.
+    #[inline]
+    fn opt_number(&mut self) -> Option<Option<serde_json::Value>> {
+        if self.null()? {
+            return Some(None);
+        }
+        self.number().map(Some)
+    }
+
+    /// A list of strings.
+    fn strings(&mut self) -> Option<Vec<String>> {
+        let mut list = Vec::new();
+        self.array(|p| {
+            list.push(p.str()?.to_string());
+            Some(())
+        })?;
+        Some(list)
+    }
+
+    fn regimen(&mut self) -> Option<Read> {
+        let mut seen = 0;
+        let mut id = None;
+        let mut patient = None;
+        let mut items = None;
+        self.object(|p| {
+            let k = p.key(&[b"\"items\"", b"\"id\"", b"\"patient\""])?;
+            first(&mut seen, k)?;
+            match k {
+                0 => {
+                    let mut list = Vec::with_capacity(16);
+                    p.array(|p| {
+                        // Past the cap the serde reader refuses the regimen, before any item.
+                        (list.len() < MAX_ITEMS).then_some(())?;
+                        // Checked now, by the serde reader's own check; a refusal is left to
+                        // the serde reader to report, after the checks that come first.
+                        list.push(super::item(list.len(), p.item()?).ok()?);
+                        Some(())
+                    })?;
+                    items = Some(list);
+                }
+                1 => {
+                    id = match p.peek()? {
+                        b'"' => Some(RegimenId::Text(p.str()?.to_string())),
+                        b'n' => {
+                            p.null()?.then_some(())?;
+                            None
+                        }
+                        _ => Some(RegimenId::Number(p.plain_whole()?.into())),
+                    };
+                }
+                _ => patient = if p.null()? { None } else { Some(p.patient()?) },
+            }
+            Some(())
+        })?;
+        Some(Read {
+            id,
+            patient,
+            items: items?,
+        })
+    }
+
+    fn patient(&mut self) -> Option<RawPatient> {
+        let mut seen = 0;
+        let mut raw = RawPatient {
+            age_years: None,
+            weight_kg: None,
+            sex: None,
+            serum_creatinine_mg_dl: None,
+            crcl_ml_min: None,
+            conditions: Vec::new(),
+            allergies: Vec::new(),
+            phenotypes: BTreeMap::new(),
+        };
+        self.object(|p| {
+            let k = p.key(&[
+                b"\"age_years\"",
+                b"\"weight_kg\"",
+                b"\"sex\"",
+                b"\"serum_creatinine_mg_dl\"",
+                b"\"crcl_ml_min\"",
+                b"\"conditions\"",
+                b"\"allergies\"",
+                b"\"phenotypes\"",
+            ])?;
+            first(&mut seen, k)?;
+            match k {
+                0 => raw.age_years = p.opt_number()?,
+                1 => raw.weight_kg = p.opt_number()?,
+                2 => {
+                    raw.sex = if p.null()? {
+                        None
+                    } else {
+                        Some(match p.str()? {
+                            "female" => Sex::Female,
+                            "male" => Sex::Male,
+                            _ => return None,
+                        })
+                    };
+                }
+                3 => raw.serum_creatinine_mg_dl = p.opt_number()?,
+                4 => raw.crcl_ml_min = p.opt_number()?,
+                5 => raw.conditions = p.strings()?,
+                6 => raw.allergies = p.strings()?,
+                _ => {
+                    let mut map = BTreeMap::new();
+                    p.object(|p| {
+                        let gene = p.str()?;
+                        p.eat(b':')?;
+                        // A repeated gene replaces the earlier result, as serde's map does.
+                        map.insert(gene.to_string(), p.str()?.to_string());
+                        Some(())
+                    })?;
+                    raw.phenotypes = map;
+                }
+            }
+            Some(())
+        })?;
+        Some(raw)
+    }
+
+    fn item(&mut self) -> Option<RawItem<'a>> {
+        let mut seen = 0;
+        let mut id = None;
+        let mut dose = None;
+        let mut times_per_day = None;
+        let mut days = None;
+        let mut route = None;
+        self.object(|p| {
+            let k = p.key(&[
+                b"\"id\"",
+                b"\"dose\"",
+                b"\"times_per_day\"",
+                b"\"route\"",
+                b"\"days\"",
+            ])?;
+            first(&mut seen, k)?;
+            match k {
+                0 => id = Some(p.str()?.to_string()),
+                1 => dose = if p.null()? { None } else { Some(p.dose()?) },
+                2 => times_per_day = p.opt_number()?,
+                3 => {
+                    route = if p.null()? {
+                        None
+                    } else {
+                        Some(Word(Cow::Borrowed(p.str()?)))
+                    };
+                }
+                _ => days = p.opt_number()?,
+            }
+            Some(())
+        })?;
+        Some(RawItem {
+            id: id?,
+            dose,
+            times_per_day,
+            days,
+            route,
+        })
+    }
+
+    fn dose(&mut self) -> Option<RawDose<'a>> {
+        let mut seen = 0;
+        let mut value = None;
+        let mut unit = None;
+        self.object(|p| {
+            let k = p.key(&[b"\"value\"", b"\"unit\""])?;
+            first(&mut seen, k)?;
+            match k {
+                0 => value = Some(p.number()?),
+                _ => unit = Some(Cow::Borrowed(p.str()?)),
+            }
+            Some(())
+        })?;
+        Some(RawDose {
+            value: value?,
+            unit: unit?,
+        })
+    }
+}
+
+/// In each byte of `w` that is a quote, a backslash or below 0x20, the high bit, at least for
+/// the first such byte (the lowest: bytes are read little-endian); zero when there is none.
+/// (Bytes past the first such byte may be marked wrongly; only the first is used.)
+fn special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    quote | backslash | control
+}
