@@ -357,6 +357,13 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> RegimenError 
 /// Checks a name; `path` is written only when the name is refused (most are not, and a path
 /// per item would be most of the cost of reading a regimen).
 fn name<P: Into<String>>(path: impl FnOnce() -> P, s: &str) -> Result<(), RegimenError> {
+    // A name that starts with a printable ASCII character is not blank, and is not too long when
+    // it is short in bytes: most names, decided without the Unicode-aware trim.
+    if let Some(b'!'..=b'~') = s.as_bytes().first() {
+        if s.len() <= MAX_NAME_CHARS {
+            return Ok(());
+        }
+    }
     if s.trim().is_empty() {
         return Err(invalid(path(), "must not be empty"));
     }
@@ -385,6 +392,10 @@ fn number<P: Into<String>>(
         Ok(r) => r,
         Err(e) => return Err(invalid(path(), e.to_string())),
     };
+    // Most numbers are small whole ones: in range, by integer comparisons alone.
+    if r.denom() == 1 && r.numer() > 0 && r.numer() <= i128::from(max) {
+        return Ok(r);
+    }
     if positive && !r.is_positive() {
         return Err(invalid(path(), format!("{r} must be greater than zero")));
     }
