@@ -53,10 +53,11 @@ pub(crate) enum Items<'a> {
         ids: [&'a str; 2],
         ranks: [Rank; 2],
     },
-    /// More.
+    /// More, with the ranks of the first two (ranks order like the ids, and sorting findings
+    /// looks at no more than two items' ranks).
     Many {
         ids: Box<[&'a str]>,
-        ranks: Box<[Rank]>,
+        first: [Rank; 2],
     },
 }
 
@@ -93,7 +94,7 @@ impl<'a> Items<'a> {
             [a, b] => Items::two(a, b),
             _ => Items::Many {
                 ids: list.iter().map(|x| x.0).collect(),
-                ranks: list.iter().map(|x| x.1).collect(),
+                first: [list[0].1, list[1].1],
             },
         }
     }
@@ -105,20 +106,26 @@ impl<'a> Items<'a> {
         }
     }
 
+    /// The ranks kept: every item's for two or fewer, the first two's for more.
     fn ranks(&self) -> &[Rank] {
         match self {
             Items::Few { len, ranks, .. } => &ranks[..*len as usize],
-            Items::Many { ranks, .. } => ranks,
+            Items::Many { first, .. } => first,
         }
+    }
+
+    /// The rank of item `k`: [`Rank::UNKNOWN`] (compare the text) where it is not kept.
+    #[inline]
+    fn rank(&self, k: usize) -> Rank {
+        self.ranks().get(k).copied().unwrap_or(Rank::UNKNOWN)
     }
 
     /// Compares like the lists of ids would.
     #[inline]
     fn cmp(&self, o: &Items<'_>) -> Ordering {
         let (a, b) = (self.ids(), o.ids());
-        let (ra, rb) = (self.ranks(), o.ranks());
         for k in 0..a.len().min(b.len()) {
-            match cmp_ranked(ra[k], rb[k], || (a[k], b[k])) {
+            match cmp_ranked(self.rank(k), o.rank(k), || (a[k], b[k])) {
                 Ordering::Equal => {}
                 other => return other,
             }
@@ -334,10 +341,12 @@ impl<'a> Finding<'a> {
         self.items.ids()
     }
 
-    /// The items with the ranks of their ids: an exact rank marks an id of the knowledge base
-    /// (validated, so never in need of a JSON escape); an unknown item as given has none.
-    pub(crate) fn items_ranked(&self) -> (&[&'a str], &[Rank]) {
-        (self.items.ids(), self.items.ranks())
+    /// The items with the ranks of their ids where kept ([`Rank::UNKNOWN`] elsewhere): an
+    /// exact rank marks an id of the knowledge base (validated, so never in need of a JSON
+    /// escape); an unknown item as given has none.
+    pub(crate) fn items_ranked(&self) -> impl Iterator<Item = (&'a str, Rank)> + '_ {
+        let ids = self.items.ids();
+        (0..ids.len()).map(move |k| (ids[k], self.items.rank(k)))
     }
 
     /// For a condition finding: the patient's condition.

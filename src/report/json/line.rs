@@ -136,7 +136,7 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     /// Enough for the keys, punctuation and vocabulary words (under 150 bytes).
     const FIXED: usize = 256;
     let rule = f.rule();
-    let (items, ranks) = f.items_ranked();
+    let items = f.items();
     let about = f.condition_ranked().or(f.allergy_ranked());
     // Each of these is written twice, and may need six bytes for one when escaped.
     let escaped = |s: &str| 2 * (6 * s.len() + 2);
@@ -152,7 +152,7 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
         w.raw("{\"id\":\"");
         w.id_piece(rule);
         w.raw("/");
-        for (i, (item, rank)) in items.iter().zip(ranks).enumerate() {
+        for (i, (item, rank)) in f.items_ranked().enumerate() {
             if i > 0 {
                 w.raw("+");
             }
@@ -175,7 +175,7 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
         w.raw(",\"severity\":");
         w.id(f.severity.as_str());
         w.raw(",\"items\":[");
-        for (i, (item, rank)) in items.iter().zip(ranks).enumerate() {
+        for (i, (item, rank)) in f.items_ranked().enumerate() {
             if i > 0 {
                 w.raw(",");
             }
