@@ -147,6 +147,9 @@ struct Batch {
     text: Vec<u8>,
     /// End of each line in `text`, and whether the line was cut for being too long.
     ends: Vec<(usize, bool)>,
+    /// An output buffer a written batch gave back, for the worker that checks this one to
+    /// write into (so that the buffers are reused, not grown anew for every batch).
+    spare: Vec<u8>,
 }
 
 impl Batch {
@@ -348,7 +351,13 @@ fn read_all(
     let mut seq = 0;
     let mut line = 1;
     loop {
-        let mut batch = free.try_recv().map(|(b, _)| b).unwrap_or_default();
+        let mut batch = free
+            .try_recv()
+            .map(|(mut b, out)| {
+                b.spare = out;
+                b
+            })
+            .unwrap_or_default();
         if !read_batch(input, &mut batch)? {
             return Ok(());
         }
@@ -373,8 +382,9 @@ fn worker(
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok(batch) = batch else { return };
-        let mut out = Vec::with_capacity(batch.text.len() * 2);
+        let Ok(mut batch) = batch else { return };
+        let mut out = std::mem::take(&mut batch.spare);
+        out.clear();
         let summary = check_batch(kb, &batch, format, &mut out);
         if done.send((batch, out, summary)).is_err() {
             return;
