@@ -572,11 +572,9 @@ impl<'a> Checker<'a> {
             if substances < needed {
                 continue;
             }
-            let mut items: Vec<(&'a str, Rank)> = group.iter().map(|g| (g.2, g.3)).collect();
-            items.sort_unstable_by(|a, b| crate::index::cmp_ids(a.0, a.1, b.0, b.1));
-            items.dedup_by(|a, b| a.0 == b.0);
+            let items = Items::of(group.iter().map(|g| (g.2, g.3)));
             if items.len() >= 2 {
-                let f = self.rule_finding(kind, rule, Items::collect(items));
+                let f = self.rule_finding(kind, rule, items);
                 self.findings.push(f);
             }
         }
@@ -672,7 +670,7 @@ impl<'a> Checker<'a> {
         calls.sort_unstable_by_key(|c| *c.0);
         for group in calls.chunk_by(|a, b| a.0 == b.0) {
             let m = group[0].0;
-            let items = Items::collect(group.iter().map(|g| (g.1, g.2)).collect());
+            let items = Items::of(group.iter().map(|g| (g.1, g.2)));
             let rank = self.index.monitoring_rank(self.model, *m);
             self.findings.push(Finding::standing_monitoring(
                 self.model.monitoring(*m),

@@ -85,6 +85,17 @@ impl<'a> Items<'a> {
         }
     }
 
+    /// Any number of items, sorted and without repeats; nothing is allocated for two or fewer.
+    pub(crate) fn of(items: impl Iterator<Item = (&'a str, Rank)> + Clone) -> Items<'a> {
+        let mut it = items.clone();
+        match (it.next(), it.next(), it.next()) {
+            (Some(a), None, _) => Items::one(a.0, a.1),
+            (Some(a), Some(b), None) if a.0 == b.0 => Items::one(a.0, a.1),
+            (Some(a), Some(b), None) => Items::two(a, b),
+            _ => Items::collect(items.collect()),
+        }
+    }
+
     /// Any number of items, sorted and without repeats.
     pub(crate) fn collect(mut list: Vec<(&'a str, Rank)>) -> Items<'a> {
         list.sort_unstable_by(|a, b| cmp_ids(a.0, a.1, b.0, b.1));
@@ -104,6 +115,11 @@ impl<'a> Items<'a> {
             Items::Few { len, ids, .. } => &ids[..*len as usize],
             Items::Many { ids, .. } => ids,
         }
+    }
+
+    /// How many items (after repeats are dropped).
+    pub(crate) fn len(&self) -> usize {
+        self.ids().len()
     }
 
     /// The ranks kept: every item's for two or fewer, the first two's for more.

@@ -47,18 +47,18 @@ impl<'a> Limits<'a, '_> {
     fn total(&self, group: &[Holder<'a>], dosed: &[Dosed<'a>], out: &mut Out<'a, '_>) {
         let substance = group[0].0;
         let name = self.name(substance);
-        let items = Items::collect(group.iter().map(|g| (g.2, g.3)).collect());
-        let parts: Vec<Option<&Dosed<'a>>> = group
-            .iter()
-            .map(|&(_, input, _, _)| {
+        let items = Items::of(group.iter().map(|g| (g.2, g.3)));
+        // Each holder's dose of the substance (found again where needed: a few entries).
+        let parts = || {
+            group.iter().map(move |&(_, input, _, _)| {
                 dosed
                     .iter()
                     .find(|d| d.input == input && d.substance == substance)
             })
-            .collect();
+        };
         // Sum masses, or rates when every counted part is a rate.
-        let quantity = if parts.iter().flatten().all(|d| d.quantity == Quantity::Rate)
-            && parts.iter().any(Option::is_some)
+        let quantity = if parts().flatten().all(|d| d.quantity == Quantity::Rate)
+            && parts().any(|p| p.is_some())
         {
             Quantity::Rate
         } else {
@@ -69,7 +69,7 @@ impl<'a> Limits<'a, '_> {
         let mut not_counted = Vec::new();
         let mut lowest: Option<(Chosen<'a>, (usize, &'a DoseLimit))> = None;
         let mut unknown: Vec<((&'a str, Rank), SkipReason<'a>)> = Vec::new();
-        for (&(_, _, item, rank), part) in group.iter().zip(&parts) {
+        for (&(_, _, item, rank), part) in group.iter().zip(parts()) {
             let reason = match part {
                 None => Some("no usable dose"),
                 Some(d) if d.quantity != quantity => Some("a rate and a mass cannot be added"),
