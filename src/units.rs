@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Largest numerator or denominator a [`Ratio`] parsed from input may have (10^15).
-const INPUT_CAP: i128 = 1_000_000_000_000_000;
+pub(crate) const INPUT_CAP: i128 = 1_000_000_000_000_000;
 
 /// An exact rational number `num / den` with `den > 0`, always in lowest terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -596,6 +596,20 @@ mod tests {
         let tenth = Ratio::from_json(&n).unwrap();
         // 0.1 * 3 is exactly 0.3 here, unlike in floating point.
         assert_eq!(tenth.checked_mul(Ratio::from_int(3)).unwrap(), r("0.3"));
+    }
+
+    #[test]
+    fn whole_json_numbers_up_to_the_input_cap_are_themselves() {
+        // The regimen reader's fast path reads a plain whole number `n` of at most 18 digits as
+        // `n / 1` when `n <= INPUT_CAP`, and leaves any larger to `from_json`, which refuses it.
+        for n in [1u64, 7, 48, 3650, 999_999, INPUT_CAP as u64] {
+            let json: serde_json::Number = serde_json::from_str(&n.to_string()).unwrap();
+            assert_eq!(Ratio::from_json(&json), Ok(Ratio::from_int(n as i64)));
+        }
+        for n in [INPUT_CAP as u64 + 1, 999_999_999_999_999_999] {
+            let json: serde_json::Number = serde_json::from_str(&n.to_string()).unwrap();
+            assert!(Ratio::from_json(&json).is_err(), "{n}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A hand-written reader for the common shape of a regimen, in front of the serde one.
 //!
-//! It fills the same raw structs as the serde reader, so the checks that follow (units, routes,
-//! ranges, names, phenotypes) are the very same code. It is only ever a shortcut: on anything it
+//! It fills the serde reader's raw struct for the id and the patient, so their checks are the
+//! very same code; it builds the items directly, with the same checks as the serde reader's
+//! `item` (most by the same code, the rest shown to agree, see `Num::ratio` and `unit`). It is
+//! only ever a shortcut: on anything it
 //! is not sure of it answers `None` and the serde reader runs, which then accepts the text or
 //! refuses it with its own message, exactly as without this reader. It gives up on:
 //!
@@ -17,16 +19,17 @@
 //! - more than [`MAX_ITEMS`] items, or an item the checks refuse: the serde reader then reports
 //!   it, after the checks of the id and the patient, which come first.
 //!
-//! The items are checked as they are read (by the serde reader's own check, `item`), so that
-//! they are not held twice; the id and the patient are checked after, as the serde reader's are.
+//! The items are checked as they are read, so that they are not held twice; the id and the
+//! patient are checked after, as the serde reader's are.
 //!
 //! Numbers in a field other than the id are read as serde_json reads them: a plain whole one of
 //! at most 18 digits directly, any other by serde_json itself, from its own text.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{Item, MAX_ITEMS, RawDose, RawItem, RawPatient, RegimenId, Sex, Word};
+use super::{Item, MAX_DAYS, MAX_ITEMS, MAX_TIMES_PER_DAY, RawPatient, RegimenId, Sex};
+use crate::units::{Amount, INPUT_CAP, Ratio, Unit};
+use crate::vocab::Route;
 
 /// What the reader read: the id and patient as the serde reader would have read them, and the
 /// items already checked (by the same code as the serde reader's items).
@@ -161,17 +164,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Which of `keys` (each written with its quotes) comes next, consumed with its colon;
-    /// `None` for any other key, including one written with an escape.
-    #[inline]
-    fn key(&mut self, keys: &[&[u8]]) -> Option<usize> {
-        let rest = self.bytes.get(self.at..)?;
-        let k = keys.iter().position(|key| rest.starts_with(key))?;
-        self.at += keys[k].len();
-        self.eat(b':')?;
-        Some(k)
-    }
-
     /// The elements of an array, each read by `element`.
     #[inline]
     fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
@@ -301,7 +293,11 @@ impl<'a> Parser<'a> {
         let mut patient = None;
         let mut items = None;
         self.object(|p| {
-            let k = p.key(&[b"\"items\"", b"\"id\"", b"\"patient\""])?;
+            let k = match p.bytes.get(p.at + 1..p.at + 3)? {
+                [b'i', b't'] => p.keyed(0, b"\"items\"")?,
+                [b'i', _] => p.keyed(1, b"\"id\"")?,
+                _ => p.keyed(2, b"\"patient\"")?,
+            };
             first(&mut seen, k)?;
             match k {
                 0 => {
@@ -309,10 +305,9 @@ impl<'a> Parser<'a> {
                     p.array(|p| {
                         // Past the cap the serde reader refuses the regimen, before any item.
                         (list.len() < MAX_ITEMS).then_some(())?;
-                        // Checked now, by the serde reader's own check; a refusal is left to
+                        // Checked now, as the serde reader checks it; a refusal is left to
                         // the serde reader to report, after the checks that come first.
-                        list.push(super::item(list.len(), p.item()?).ok()?);
-                        Some(())
+                        p.item(&mut list)
                     })?;
                     items = Some(list);
                 }
@@ -350,16 +345,16 @@ impl<'a> Parser<'a> {
             phenotypes: BTreeMap::new(),
         };
         self.object(|p| {
-            let k = p.key(&[
-                b"\"age_years\"",
-                b"\"weight_kg\"",
-                b"\"sex\"",
-                b"\"serum_creatinine_mg_dl\"",
-                b"\"crcl_ml_min\"",
-                b"\"conditions\"",
-                b"\"allergies\"",
-                b"\"phenotypes\"",
-            ])?;
+            let k = match p.bytes.get(p.at + 1..p.at + 4)? {
+                [b'a', b'g', _] => p.keyed(0, b"\"age_years\"")?,
+                [b'w', _, _] => p.keyed(1, b"\"weight_kg\"")?,
+                [b's', b'e', b'x'] => p.keyed(2, b"\"sex\"")?,
+                [b's', _, _] => p.keyed(3, b"\"serum_creatinine_mg_dl\"")?,
+                [b'c', b'r', _] => p.keyed(4, b"\"crcl_ml_min\"")?,
+                [b'c', _, _] => p.keyed(5, b"\"conditions\"")?,
+                [b'a', _, _] => p.keyed(6, b"\"allergies\"")?,
+                _ => p.keyed(7, b"\"phenotypes\"")?,
+            };
             first(&mut seen, k)?;
             match k {
                 0 => raw.age_years = p.opt_number()?,
@@ -396,7 +391,11 @@ impl<'a> Parser<'a> {
         Some(raw)
     }
 
-    fn item(&mut self) -> Option<RawItem<'a>> {
+    /// An item, read, checked and pushed onto `list` (built in place, not moved there): `None`
+    /// when it is not of the shape this reader knows or the checks refuse it. It answers as `super::item` does on the item the serde reader reads
+    /// (the same checks, most by the same code; see [`whole`] and [`unit`] for the others);
+    /// the order of the checks does not matter here, since any refusal is `None`.
+    fn item(&mut self, list: &mut Vec<Item>) -> Option<()> {
         let mut seen = 0;
         let mut id = None;
         let mut dose = None;
@@ -404,55 +403,160 @@ impl<'a> Parser<'a> {
         let mut days = None;
         let mut route = None;
         self.object(|p| {
-            let k = p.key(&[
-                b"\"id\"",
-                b"\"dose\"",
-                b"\"times_per_day\"",
-                b"\"route\"",
-                b"\"days\"",
-            ])?;
+            let k = p.item_key()?;
             first(&mut seen, k)?;
             match k {
-                0 => id = Some(p.str()?.to_string()),
+                0 => id = Some(p.str()?),
                 1 => dose = if p.null()? { None } else { Some(p.dose()?) },
-                2 => times_per_day = p.opt_number()?,
+                2 => {
+                    times_per_day = match p.opt_num()? {
+                        None => None,
+                        Some(n) => Some(n.ratio(MAX_TIMES_PER_DAY)?),
+                    };
+                }
                 3 => {
                     route = if p.null()? {
                         None
                     } else {
-                        Some(Word(Cow::Borrowed(p.str()?)))
+                        Some(Route::parse(p.str()?)?)
                     };
                 }
-                _ => days = p.opt_number()?,
+                _ => {
+                    days = match p.opt_num()? {
+                        None => None,
+                        Some(n) => {
+                            let d = n.ratio(MAX_DAYS)?;
+                            // As `super::item`: a whole number of days, at most MAX_DAYS.
+                            (d.denom() == 1).then_some(())?;
+                            Some(d.numer() as u32)
+                        }
+                    };
+                }
             }
             Some(())
         })?;
-        Some(RawItem {
-            id: id?,
+        let id = id?;
+        super::name(|| "", id).ok()?;
+        list.push(Item {
+            id: id.to_string(),
             dose,
             times_per_day,
             days,
             route,
-        })
+        });
+        Some(())
     }
 
-    fn dose(&mut self) -> Option<RawDose<'a>> {
+    /// Which key of an item comes next (`id`, `dose`, `times_per_day`, `route`, `days`, in
+    /// that order), consumed with its colon; `None` for any other.
+    #[inline]
+    fn item_key(&mut self) -> Option<usize> {
+        match self.bytes.get(self.at + 1..self.at + 3)? {
+            [b'i', _] => self.keyed(0, b"\"id\""),
+            [b'd', b'o'] => self.keyed(1, b"\"dose\""),
+            [b't', _] => self.keyed(2, b"\"times_per_day\""),
+            [b'r', _] => self.keyed(3, b"\"route\""),
+            [b'd', _] => self.keyed(4, b"\"days\""),
+            _ => None,
+        }
+    }
+
+    /// `k`, when `key` (written with its quotes) and a colon come next: both consumed. (Of a
+    /// length known when compiled, so that the comparison needs no call.)
+    #[inline]
+    fn keyed<const N: usize>(&mut self, k: usize, key: &[u8; N]) -> Option<usize> {
+        (self.bytes.get(self.at..self.at + N)? == key).then_some(())?;
+        self.at += N;
+        self.eat(b':')?;
+        Some(k)
+    }
+
+    /// A dose, read and checked (unit, value, size) as `super::item` checks it.
+    fn dose(&mut self) -> Option<Amount> {
         let mut seen = 0;
         let mut value = None;
         let mut unit = None;
         self.object(|p| {
-            let k = p.key(&[b"\"value\"", b"\"unit\""])?;
+            let k = match p.bytes.get(p.at + 1)? {
+                b'v' => p.keyed(0, b"\"value\"")?,
+                _ => p.keyed(1, b"\"unit\"")?,
+            };
             first(&mut seen, k)?;
             match k {
-                0 => value = Some(p.number()?),
-                _ => unit = Some(Cow::Borrowed(p.str()?)),
+                0 => value = Some(p.num()?),
+                _ => unit = Some(self::unit(p.str()?)?),
             }
             Some(())
         })?;
-        Some(RawDose {
-            value: value?,
-            unit: unit?,
-        })
+        let amount = Amount::new(value?.ratio(i64::MAX)?, unit?);
+        match super::implausible_dose(amount) {
+            None => Some(amount),
+            Some(_) => None,
+        }
+    }
+
+    /// A number, kept as read: a plain whole one as it is, any other as serde_json reads it.
+    #[inline]
+    fn num(&mut self) -> Option<Num> {
+        match self.plain_whole() {
+            Some(n) => Some(Num::Whole(n)),
+            None => self.other_number().map(Num::Other),
+        }
+    }
+
+    /// An optional number: `null` is `None`.
+    #[inline]
+    fn opt_num(&mut self) -> Option<Option<Num>> {
+        if self.null()? {
+            return Some(None);
+        }
+        self.num().map(Some)
+    }
+}
+
+/// A number as read for an item.
+enum Num {
+    /// A plain whole number of at most 18 digits.
+    Whole(u64),
+    /// Any other, as serde_json reads it into a `Value`.
+    Other(serde_json::Value),
+}
+
+impl Num {
+    /// The number as `super::number(path, value, true, max)` reads it, when that accepts it.
+    ///
+    /// A plain whole `n` of at most 18 digits is `Value::Number(n)` to the serde reader, an
+    /// `i64` (18 digits are less than `i64::MAX`); `Ratio::from_json` makes it `n / 1` when
+    /// `n <= INPUT_CAP` and refuses it otherwise, and `number` accepts a whole `n` in
+    /// `(0, max]` as it is. So `1 <= n <= min(max, INPUT_CAP)` is `Ratio::from_int(n)`; any
+    /// other number goes through `number` itself.
+    #[inline]
+    fn ratio(self, max: i64) -> Option<Ratio> {
+        match self {
+            Num::Whole(n) if n >= 1 && n as i128 <= INPUT_CAP && n <= max as u64 => {
+                Some(Ratio::from_int(n as i64))
+            }
+            Num::Whole(n) => {
+                super::number(|| "", &serde_json::Value::Number(n.into()), true, max).ok()
+            }
+            Num::Other(v) => super::number(|| "", &v, true, max).ok(),
+        }
+    }
+}
+
+/// A unit as `Unit::parse` reads it: the common spellings (no spaces to trim) directly, any
+/// other through `Unit::parse` itself.
+#[inline]
+fn unit(s: &str) -> Option<Unit> {
+    match s.as_bytes() {
+        b"mg" => Some(Unit::Mg),
+        b"mcg" => Some(Unit::Mcg),
+        b"tablet" => Some(Unit::Tablet),
+        b"capsule" => Some(Unit::Capsule),
+        b"mL" => Some(Unit::Ml),
+        b"g" => Some(Unit::G),
+        b"mcg/h" => Some(Unit::McgPerH),
+        _ => Unit::parse(s),
     }
 }
 

@@ -498,6 +498,9 @@ fn fast_path_takes_the_common_shapes() {
         "{\n\t\"patient\": {\"sex\": \"female\", \"conditions\": [\"asthma\"], \"allergies\": [],
           \"phenotypes\": {\"cyp2d6\": \"pm\", \"CYP2D6\": \"poor\"}, \"crcl_ml_min\": 55.5,
           \"serum_creatinine_mg_dl\": 1.4},\r\n \"items\": [{\"id\": \"x\"}]}\n",
+        // Items built directly: every field, whole numbers at the caps, units by either lookup.
+        r#"{"items":[{"route":"transdermal","days":3650,"dose":{"unit":"mcg/h","value":25},"id":"fentanyl"},{"id":"x","dose":{"value":1000,"unit":"tablet"},"times_per_day":48},{"id":"y","dose":{"value":100000,"unit":"mg"}},{"id":"z","dose":{"value":1000000,"unit":"mcg/kg"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":1e3,"unit":" mg "},"times_per_day":1.5,"days":2e1},{"id":"b","dose":{"value":0.5,"unit":"ug/hr"}}]}"#,
         // Refused by the checks after reading the id and patient, which come before the items'.
         r#"{"id":" ","items":[{"id":"a"}]}"#,
         r#"{"patient":{"weight_kg":0},"items":[{"id":"a"}]}"#,
@@ -533,6 +536,16 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":-1,"unit":"mg"}}]}"#,
         r#"{"items":[{"id":"a","dose":{"value":1,"unit":"mgg"}}]}"#,
         r#"{"items":[{"id":" "}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":0,"unit":"mg"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":1001,"unit":"tablet"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":100001,"unit":"mg"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":1000001,"unit":"mcg/kg"}}]}"#,
+        r#"{"items":[{"id":"a","times_per_day":49}]}"#,
+        r#"{"items":[{"id":"a","times_per_day":0}]}"#,
+        r#"{"items":[{"id":"a","days":3651}]}"#,
+        r#"{"items":[{"id":"a","days":0.5}]}"#,
+        r#"{"items":[{"id":"a","route":"Oral"}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":1,"unit":"MG"}}]}"#,
     ];
     for text in leaves {
         assert!(fast::parse(text).is_none(), "{text}");
