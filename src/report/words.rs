@@ -492,18 +492,54 @@ impl SkipReason<'_> {
     }
 }
 
+impl SkipReason<'_> {
+    /// Gives the words of the common reasons (those made of strings only: no number, no
+    /// list) to `put` piece by piece, and returns true; returns false, having given nothing,
+    /// for the others. [`Display`] writes the same pieces, so a writer that escapes them as
+    /// they come needs no `fmt` machinery for these.
+    #[inline]
+    pub(crate) fn write_simple(&self, put: &mut impl FnMut(&str)) -> bool {
+        match self {
+            SkipReason::Fixed(s) => put(s),
+            SkipReason::Text(s) => put(s),
+            SkipReason::NoLimit(name) => {
+                put("the knowledge base has no dose limit for `");
+                put(name);
+                put("`");
+            }
+            SkipReason::NoWeight(unit) => {
+                put("the dose is in ");
+                put(unit.as_str());
+                put(" and the patient's weight_kg is not given");
+            }
+            SkipReason::NeedsProduct(unit) => {
+                put(unit.as_str());
+                put(" needs a product with a strength");
+            }
+            SkipReason::NotGiven { kind, chosen: None } => {
+                put("`");
+                put(kind.needs());
+                put("` not given; the ");
+                put(kind.label());
+                put(" was not checked");
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
 impl Display for SkipReason<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            SkipReason::Fixed(s) => f.write_str(s),
-            SkipReason::NoLimit(name) => {
-                write!(f, "the knowledge base has no dose limit for `{name}`")
+        let mut written = Ok(());
+        if self.write_simple(&mut |s| {
+            if written.is_ok() {
+                written = f.write_str(s);
             }
-            SkipReason::NoWeight(unit) => write!(
-                f,
-                "the dose is in {unit} and the patient's weight_kg is not given"
-            ),
-            SkipReason::NeedsProduct(unit) => write!(f, "{unit} needs a product with a strength"),
+        }) {
+            return written;
+        }
+        match self {
             SkipReason::NotGiven { kind, chosen } => {
                 write!(f, "`{}` not given; the {}", kind.needs(), kind.label())?;
                 if let Some((value, band)) = chosen {
@@ -549,13 +585,23 @@ impl Display for SkipReason<'_> {
                     kind.label()
                 )
             }
-            SkipReason::Text(s) => f.write_str(s),
             SkipReason::Several(all) => {
                 let mut written: Vec<String> = all.iter().map(ToString::to_string).collect();
                 written.sort_unstable();
                 written.dedup();
                 f.write_str(&written.join("; "))
             }
+            // Written above by `write_simple`; the same words.
+            SkipReason::Fixed(s) => f.write_str(s),
+            SkipReason::Text(s) => f.write_str(s),
+            SkipReason::NoLimit(name) => {
+                write!(f, "the knowledge base has no dose limit for `{name}`")
+            }
+            SkipReason::NoWeight(unit) => write!(
+                f,
+                "the dose is in {unit} and the patient's weight_kg is not given"
+            ),
+            SkipReason::NeedsProduct(unit) => write!(f, "{unit} needs a product with a strength"),
         }
     }
 }
@@ -569,4 +615,57 @@ pub(crate) fn no_limit_by_route(name: &str, route: Route, only: &[&str]) -> Stri
         only.join(", ")
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LimitKind, SkipReason};
+    use crate::units::Unit;
+
+    /// The common reasons, written piece by piece, say what they always said.
+    #[test]
+    fn simple_reasons_are_written_in_pieces_as_displayed() {
+        let cases = [
+            (SkipReason::Fixed("no dose given"), "no dose given"),
+            (SkipReason::Text("any \"text\"".to_string()), "any \"text\""),
+            (
+                SkipReason::NoLimit("warfarin"),
+                "the knowledge base has no dose limit for `warfarin`",
+            ),
+            (
+                SkipReason::NoWeight(Unit::MgPerKg),
+                "the dose is in mg/kg and the patient's weight_kg is not given",
+            ),
+            (
+                SkipReason::NeedsProduct(Unit::Mg),
+                "mg needs a product with a strength",
+            ),
+            (
+                SkipReason::NotGiven {
+                    kind: LimitKind::Daily,
+                    chosen: None,
+                },
+                "`times_per_day` not given; the daily maximum was not checked",
+            ),
+            (
+                SkipReason::NotGiven {
+                    kind: LimitKind::Days,
+                    chosen: None,
+                },
+                "`days` not given; the maximum course was not checked",
+            ),
+        ];
+        for (reason, words) in cases {
+            let mut pieces = String::new();
+            assert!(reason.write_simple(&mut |s| pieces.push_str(s)), "{words}");
+            assert_eq!(pieces, words);
+            assert_eq!(reason.to_string(), words);
+        }
+        let mut nothing = String::new();
+        let several =
+            SkipReason::Several(Box::new([SkipReason::Fixed("a"), SkipReason::Fixed("b")]));
+        assert!(!several.write_simple(&mut |s| nothing.push_str(s)));
+        assert!(nothing.is_empty());
+        assert_eq!(several.to_string(), "a; b");
+    }
 }

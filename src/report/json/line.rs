@@ -4,10 +4,11 @@
 //! screening writes every report this way; the tests hold it to serde_json's output, form by
 //! form, over generated regimens.
 
+use std::fmt;
+
 use crate::model::{Citation, Model};
 use crate::regimen::RegimenId;
 
-use super::super::words::SkipReason;
 use super::super::{
     DoseDetail, Finding, Measure, MonitoringNeed, Overridden, Reason, Report, Resolved, Skipped,
 };
@@ -31,18 +32,7 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
         o.raw(",\"max_severity\":");
         o.id(s.as_str());
     }
-    o.raw(",\"counts\":{");
-    let mut counts = r.counts();
-    counts.sort_by_key(|(s, _)| s.as_str());
-    for (i, (severity, n)) in counts.into_iter().enumerate() {
-        if i > 0 {
-            o.raw(",");
-        }
-        o.id(severity.as_str());
-        o.raw(":");
-        o.u64(n as u64);
-    }
-    o.raw("}");
+    counts(o, r);
     if full {
         o.raw(",\"resolved\":");
         o.seq(&r.resolved, resolved);
@@ -56,6 +46,33 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
     o.raw(",\"skipped\":");
     o.seq(&r.skipped, skipped);
     o.raw("}");
+}
+
+/// `,"counts":{...}`: the count of each severity, keys in alphabetical order (as serde_json
+/// writes the map), through one [`Window`].
+fn counts(o: &mut Out<'_>, r: &Report<'_>) {
+    /// `Report::counts` by the alphabetical order of the severities' words.
+    const SORTED: [usize; 5] = [0, 4, 1, 3, 2];
+    let counts = r.counts();
+    debug_assert!(
+        SORTED
+            .windows(2)
+            .all(|p| { counts[p[0]].0.as_str() < counts[p[1]].0.as_str() })
+    );
+    // Keys and punctuation (under 80 bytes) and five numbers of at most twenty digits.
+    o.window(80 + 5 * 20 + Window::SLACK, |w| {
+        w.raw(",\"counts\":{");
+        for (i, at) in SORTED.into_iter().enumerate() {
+            let (severity, n) = counts[at];
+            if i > 0 {
+                w.raw(",");
+            }
+            w.id(severity.as_str());
+            w.raw(":");
+            w.u64(n as u64);
+        }
+        w.raw("}");
+    });
 }
 
 fn regimen_id(o: &mut Out<'_>, id: &RegimenId) {
@@ -344,8 +361,13 @@ fn skipped(o: &mut Out<'_>, s: &Skipped<'_>) {
     o.raw(",\"reason\":");
     match &s.reason {
         Reason::Text(t) => o.str(t),
-        Reason::Dose(SkipReason::Fixed(t)) => o.str(t),
-        Reason::Dose(r) => o.display(r),
+        Reason::Dose(r) => o.str_with(|e| {
+            if r.write_simple(&mut |s| e.piece(s)) {
+                Ok(())
+            } else {
+                fmt::write(e, format_args!("{r}"))
+            }
+        }),
     }
     o.raw("}");
 }

@@ -142,34 +142,21 @@ impl<'o> Out<'o> {
         self.raw("\"");
     }
 
-    /// A `Display` value as a string.
-    #[inline]
-    pub(crate) fn display(&mut self, value: &impl fmt::Display) {
-        self.str_with(|e| fmt::write(e, format_args!("{value}")));
-    }
-
-    /// A whole number.
-    #[inline]
-    pub(crate) fn u64(&mut self, mut n: u64) {
-        // Decimal digits, last first: serde_json (through `itoa`) writes the same.
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.bytes(&digits[at..]);
-    }
-
     /// A float, `null` when it is not finite (as serde_json writes it).
     #[inline]
     pub(crate) fn f64(&mut self, v: f64) {
         if !v.is_finite() {
             return self.raw("null");
+        }
+        if v.fract() == 0.0 && v.abs() < WHOLE_FLOATS {
+            // A whole number below 10^15 is written in full with `.0` (serde_json's `zmij`
+            // writes decimal exponents up to 15 without an exponent), `-0.0` as such.
+            if v.is_sign_negative() {
+                self.raw("-");
+            }
+            let (digits, at) = decimal(v.abs() as u64);
+            self.bytes(&digits[at..]);
+            return self.raw(".0");
         }
         // serde_json's own formatting, into a buffer longer than its longest float (24 bytes).
         let mut text = [0u8; 32];
@@ -221,6 +208,25 @@ impl<'o> Out<'o> {
     }
 }
 
+/// Floats whole and smaller than this in magnitude are written without `zmij`.
+const WHOLE_FLOATS: f64 = 1e15;
+
+/// The decimal digits of `n` (as serde_json writes them, through `itoa`): `digits[at..]`.
+#[inline(always)]
+fn decimal(mut n: u64) -> ([u8; 20], usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    (digits, at)
+}
+
 /// Room of a known size, written through a position kept in a local: pieces written through a
 /// window need no check of the buffer's room each, and the compiler can keep the position in a
 /// register. Panics (a bug, never bad output) when more is written than the room it was given.
@@ -239,6 +245,15 @@ impl Window<'_> {
         let n = s.len();
         self.room[self.at..self.at + n].copy_from_slice(s.as_bytes());
         self.at += n;
+    }
+
+    /// As [`Out::u64`] (twenty bytes at most).
+    #[inline(always)]
+    pub(crate) fn u64(&mut self, n: u64) {
+        let (digits, at) = decimal(n);
+        let digits = &digits[at..];
+        self.room[self.at..self.at + digits.len()].copy_from_slice(digits);
+        self.at += digits.len();
     }
 
     /// As [`Out::str`].
@@ -361,6 +376,14 @@ fn escape_in(room: &mut [u8], s: &str, quote: bool) -> usize {
 
 /// The inside of a JSON string being written: what is written to it is escaped.
 pub(crate) struct Escaped<'a, 'o>(&'a mut Out<'o>);
+
+impl Escaped<'_, '_> {
+    /// Writes `s` escaped (as `write_str`, which cannot fail).
+    #[inline]
+    pub(crate) fn piece(&mut self, s: &str) {
+        self.0.escaped(s);
+    }
+}
 
 impl fmt::Write for Escaped<'_, '_> {
     #[inline]
@@ -536,7 +559,7 @@ mod tests {
     #[test]
     fn display_values_are_escaped_like_strings() {
         let mut v = Vec::new();
-        Out::new(&mut v).display(&format_args!("{}\"{}\n", "a", 5));
+        Out::new(&mut v).str_with(|e| fmt::write(e, format_args!("{}\"{}\n", "a", 5)));
         assert_eq!(v, br#""a\"5\n""#);
     }
 
@@ -544,7 +567,7 @@ mod tests {
     fn numbers_are_written_as_serde_json_writes_them() {
         for n in [0u64, 1, 9, 10, 99, 12345, u32::MAX as u64, u64::MAX] {
             let mut v = Vec::new();
-            Out::new(&mut v).u64(n);
+            Out::new(&mut v).window(20 + Window::SLACK, |w| w.u64(n));
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
         }
         let floats = [
@@ -560,7 +583,14 @@ mod tests {
             1.5e-10,
             123456789.125,
             1e15,
+            1e15 - 1.0,
+            -1e15,
+            -(1e15 - 1.0),
+            999_999_999_999_999.5,
             1e16,
+            -1.0,
+            -650.0,
+            4503599627370496.0,
             1e21,
             1e22,
             f64::MAX,
@@ -619,7 +649,7 @@ mod tests {
             o.id_piece("x");
             o.escaped("\n");
             o.raw("\",");
-            o.u64(42);
+            o.window(20 + Window::SLACK, |w| w.u64(42));
             o.raw(",");
             o.f64(0.5);
             o.raw(",");
@@ -687,6 +717,14 @@ mod tests {
         #[test]
         fn any_string_is_escaped_as_serde_json_escapes_it(s in "\\PC*|[\\x00-\\x7f]{0,40}") {
             proptest::prop_assert_eq!(ours(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_whole_float_is_written_as_serde_json_writes_it(n in -(1i64 << 53)..(1i64 << 53), scale in 0u32..4) {
+            let x = n as f64 * 10f64.powi(scale as i32);
+            let mut v = Vec::new();
+            Out::new(&mut v).f64(x);
+            proptest::prop_assert_eq!(String::from_utf8(v).unwrap(), serde_json::to_string(&x).unwrap());
         }
 
         #[test]
