@@ -43,9 +43,16 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
         o.raw(",\"monitoring\":");
         o.seq(&r.monitoring(), |o, n| need(o, r, n));
     }
-    o.raw(",\"skipped\":");
-    o.seq(&r.skipped, skipped);
-    o.raw("}");
+    o.raw(",\"skipped\":[");
+    for (i, s) in r.skipped.iter().enumerate() {
+        skipped(o, s, i == 0);
+    }
+    o.raw("]}");
+}
+
+/// What a string written (escaped, quoted) in a [`Window`] may take: six bytes for a byte.
+fn escaped(s: &str) -> usize {
+    6 * s.len() + 2
 }
 
 /// `,"counts":{...}`: the count of each severity, keys in alphabetical order (as serde_json
@@ -353,23 +360,56 @@ fn overridden(o: &mut Out<'_>, v: &Overridden<'_>) {
     o.raw("}");
 }
 
-fn skipped(o: &mut Out<'_>, s: &Skipped<'_>) {
-    o.raw("{\"item\":");
-    o.str(s.item);
-    o.raw(",\"checks\":");
-    o.strs(s.checks.iter().copied());
-    o.raw(",\"reason\":");
-    match &s.reason {
-        Reason::Text(t) => o.str(t),
-        Reason::Dose(r) => o.str_with(|e| {
-            if r.write_simple(&mut |s| e.piece(s)) {
-                Ok(())
-            } else {
-                fmt::write(e, format_args!("{r}"))
+/// One skipped check, after a comma unless `first`, through one [`Window`] (with the reason,
+/// unless it is one of the rare reasons written through `fmt`).
+fn skipped(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
+    // The length of the reason when it is written in pieces.
+    let mut reason = 0;
+    let simple = match &s.reason {
+        Reason::Text(t) => {
+            reason = t.len();
+            true
+        }
+        Reason::Dose(r) => r.write_simple(&mut |p| reason += p.len()),
+    };
+    // `,{"item":`, `,"checks":[`, `],"reason":` and the quotes, under 40 bytes.
+    let bound = 40
+        + escaped(s.item)
+        + s.checks.iter().map(|c| 1 + escaped(c)).sum::<usize>()
+        + 6 * reason
+        + Window::SLACK;
+    o.window(bound, |w| {
+        w.raw(if first { "{\"item\":" } else { ",{\"item\":" });
+        if s.rank.is_exact() {
+            w.id(s.item);
+        } else {
+            w.str(s.item);
+        }
+        w.raw(",\"checks\":[");
+        for (i, c) in s.checks.iter().enumerate() {
+            if i > 0 {
+                w.raw(",");
             }
-        }),
+            w.str(c);
+        }
+        w.raw("],\"reason\":");
+        if simple {
+            w.raw("\"");
+            match &s.reason {
+                Reason::Text(t) => w.escaped(t),
+                Reason::Dose(r) => {
+                    r.write_simple(&mut |p| w.escaped(p));
+                }
+            }
+            w.raw("\"}");
+        }
+    });
+    if !simple {
+        if let Reason::Dose(r) = &s.reason {
+            o.str_with(|e| fmt::write(e, format_args!("{r}")));
+        }
+        o.raw("}");
     }
-    o.raw("}");
 }
 
 #[cfg(test)]

@@ -145,38 +145,7 @@ impl<'o> Out<'o> {
     /// A float, `null` when it is not finite (as serde_json writes it).
     #[inline]
     pub(crate) fn f64(&mut self, v: f64) {
-        if !v.is_finite() {
-            return self.raw("null");
-        }
-        if v.fract() == 0.0 && v.abs() < WHOLE_FLOATS {
-            // A whole number below 10^15 is written in full with `.0` (serde_json's `zmij`
-            // writes decimal exponents up to 15 without an exponent), `-0.0` as such.
-            if v.is_sign_negative() {
-                self.raw("-");
-            }
-            let (digits, at) = decimal(v.abs() as u64);
-            self.bytes(&digits[at..]);
-            return self.raw(".0");
-        }
-        // serde_json's own formatting, into a buffer longer than its longest float (24 bytes).
-        let mut text = [0u8; 32];
-        let mut rest = &mut text[..];
-        if CompactFormatter.write_f64(&mut rest, v).is_ok() {
-            let n = 32 - rest.len();
-            self.bytes(&text[..n]);
-        } else {
-            self.append(|out| {
-                let _ = CompactFormatter.write_f64(out, v);
-            });
-        }
-    }
-
-    /// Bytes that are JSON already.
-    #[inline]
-    fn bytes(&mut self, b: &[u8]) {
-        let n = b.len();
-        self.room(n).copy_from_slice(b);
-        self.len += n;
+        self.window(Window::FLOAT + Window::SLACK, |w| w.f64(v));
     }
 
     /// A value as serde_json writes it.
@@ -247,7 +216,33 @@ impl Window<'_> {
         self.at += n;
     }
 
-    /// As [`Out::u64`] (twenty bytes at most).
+    /// The most bytes [`Window::f64`] writes (serde_json's longest float is 24 bytes).
+    pub(crate) const FLOAT: usize = 32;
+
+    /// As [`Out::f64`] ([`Window::FLOAT`] bytes at most).
+    #[inline]
+    pub(crate) fn f64(&mut self, v: f64) {
+        if !v.is_finite() {
+            return self.raw("null");
+        }
+        if v.fract() == 0.0 && v.abs() < WHOLE_FLOATS {
+            // A whole number below 10^15 is written in full with `.0` (serde_json's `zmij`
+            // writes decimal exponents up to 15 without an exponent), `-0.0` as such.
+            if v.is_sign_negative() {
+                self.raw("-");
+            }
+            self.u64(v.abs() as u64);
+            return self.raw(".0");
+        }
+        // serde_json's own formatting, into the room.
+        let mut rest = &mut self.room[self.at..self.at + Self::FLOAT];
+        CompactFormatter
+            .write_f64(&mut rest, v)
+            .expect("room for the longest float");
+        self.at += Self::FLOAT - rest.len();
+    }
+
+    /// Twenty bytes at most.
     #[inline(always)]
     pub(crate) fn u64(&mut self, n: u64) {
         let (digits, at) = decimal(n);
@@ -376,14 +371,6 @@ fn escape_in(room: &mut [u8], s: &str, quote: bool) -> usize {
 
 /// The inside of a JSON string being written: what is written to it is escaped.
 pub(crate) struct Escaped<'a, 'o>(&'a mut Out<'o>);
-
-impl Escaped<'_, '_> {
-    /// Writes `s` escaped (as `write_str`, which cannot fail).
-    #[inline]
-    pub(crate) fn piece(&mut self, s: &str) {
-        self.0.escaped(s);
-    }
-}
 
 impl fmt::Write for Escaped<'_, '_> {
     #[inline]
