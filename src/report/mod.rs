@@ -380,6 +380,29 @@ impl<'a> Report<'a> {
         out
     }
 
+    /// What [`Report::monitoring`] gives, without allocating: `each` is called with each
+    /// requirement, in the same order, and the indexes of the findings that call for it, in
+    /// order. Quadratic in the findings, which are few.
+    pub(crate) fn each_monitoring(
+        &self,
+        mut each: impl FnMut(MonitoringId, &mut dyn Iterator<Item = usize>),
+    ) {
+        for (i, f) in self.findings.iter().enumerate() {
+            let own = f.monitoring();
+            for (k, m) in own.iter().enumerate() {
+                let seen = own[..k].contains(m)
+                    || self.findings[..i]
+                        .iter()
+                        .any(|g| g.monitoring().contains(m));
+                if !seen {
+                    let mut calling = (i..self.findings.len())
+                        .filter(|&j| self.findings[j].monitoring().contains(m));
+                    each(*m, &mut calling);
+                }
+            }
+        }
+    }
+
     /// Counts of findings by severity.
     pub fn counts(&self) -> [(Severity, usize); 5] {
         let mut counts = [

@@ -6,12 +6,10 @@
 
 use std::fmt;
 
-use crate::model::{Citation, Model};
+use crate::model::{Citation, Model, MonitoringId};
 use crate::regimen::RegimenId;
 
-use super::super::{
-    DoseDetail, Finding, Measure, MonitoringNeed, Overridden, Reason, Report, Resolved, Skipped,
-};
+use super::super::{DoseDetail, Finding, Measure, Overridden, Reason, Report, Resolved, Skipped};
 use super::out::{Out, Window};
 
 /// Writes `r`; `full` adds what resolved to what, the rules' texts and the merged monitoring
@@ -40,8 +38,16 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
     o.raw(",\"findings\":");
     o.seq(&r.findings, |o, f| finding(o, f, r.model, full));
     if full {
-        o.raw(",\"monitoring\":");
-        o.seq(&r.monitoring(), |o, n| need(o, r, n));
+        o.raw(",\"monitoring\":[");
+        let mut first = true;
+        r.each_monitoring(|id, findings| {
+            if !first {
+                o.raw(",");
+            }
+            first = false;
+            need(o, r, id, findings);
+        });
+        o.raw("]");
     }
     o.raw(",\"skipped\":[");
     for (i, s) in r.skipped.iter().enumerate() {
@@ -272,11 +278,16 @@ fn citation(o: &mut Out<'_>, c: &Citation, model: &Model, sorted: bool) {
 }
 
 /// One monitoring requirement with the findings that call for it, keys in alphabetical order.
-fn need(o: &mut Out<'_>, r: &Report<'_>, n: &MonitoringNeed<'_>) {
-    let m = r.model.monitoring(n.id);
+fn need(
+    o: &mut Out<'_>,
+    r: &Report<'_>,
+    id: MonitoringId,
+    findings: &mut dyn Iterator<Item = usize>,
+) {
+    let m = r.model.monitoring(id);
     o.raw("{\"findings\":");
-    o.seq(&n.findings, |o, i| {
-        finding_id(o, &r.findings[*i]);
+    o.seq(findings, |o, i| {
+        finding_id(o, &r.findings[i]);
     });
     o.raw(",\"id\":");
     o.str(&m.id);
@@ -426,6 +437,16 @@ mod tests {
         let Ok(report) = kb.check(&regimen) else {
             return false;
         };
+        let mut merged = Vec::new();
+        report.each_monitoring(|id, findings| merged.push((id, findings.collect::<Vec<_>>())));
+        let needs = report.monitoring();
+        assert_eq!(merged.len(), needs.len(), "monitoring of {text}");
+        for ((id, findings), n) in merged.iter().zip(&needs) {
+            assert!(
+                *id == n.id && *findings == n.findings,
+                "monitoring of {text}"
+            );
+        }
         let mut full = Vec::new();
         report.write_json_line(&mut full);
         assert_eq!(
