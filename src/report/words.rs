@@ -531,22 +531,16 @@ impl SkipReason<'_> {
 
 impl Display for SkipReason<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mut written = Ok(());
-        if self.write_simple(&mut |s| {
-            if written.is_ok() {
-                written = f.write_str(s);
-            }
-        }) {
-            return written;
-        }
         match self {
-            SkipReason::NotGiven { kind, chosen } => {
-                write!(f, "`{}` not given; the {}", kind.needs(), kind.label())?;
-                if let Some((value, band)) = chosen {
-                    write!(f, " ({value} in band `{band}`)")?;
-                }
-                f.write_str(" was not checked")
-            }
+            SkipReason::NotGiven {
+                kind,
+                chosen: Some((value, band)),
+            } => write!(
+                f,
+                "`{}` not given; the {} ({value} in band `{band}`) was not checked",
+                kind.needs(),
+                kind.label()
+            ),
             SkipReason::Band {
                 band,
                 limit,
@@ -591,17 +585,17 @@ impl Display for SkipReason<'_> {
                 written.dedup();
                 f.write_str(&written.join("; "))
             }
-            // Written above by `write_simple`; the same words.
-            SkipReason::Fixed(s) => f.write_str(s),
-            SkipReason::Text(s) => f.write_str(s),
-            SkipReason::NoLimit(name) => {
-                write!(f, "the knowledge base has no dose limit for `{name}`")
+            // The common reasons: the words `write_simple` gives.
+            simple => {
+                let mut written = Ok(());
+                let done = simple.write_simple(&mut |s| {
+                    if written.is_ok() {
+                        written = f.write_str(s);
+                    }
+                });
+                debug_assert!(done, "every other reason is written above");
+                written
             }
-            SkipReason::NoWeight(unit) => write!(
-                f,
-                "the dose is in {unit} and the patient's weight_kg is not given"
-            ),
-            SkipReason::NeedsProduct(unit) => write!(f, "{unit} needs a product with a strength"),
         }
     }
 }
