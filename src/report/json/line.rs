@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::index::Rank;
 use crate::model::{Citation, Model, MonitoringId};
 use crate::regimen::RegimenId;
 
@@ -166,40 +167,11 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     /// Enough for the keys, punctuation and vocabulary words (under 150 bytes).
     const FIXED: usize = 256;
     let rule = f.rule();
-    let items = f.items();
-    let about = f.condition_ranked().or(f.allergy_ranked());
-    // Each of these is written twice, and may need six bytes for one when escaped.
-    let escaped = |s: &str| 2 * (6 * s.len() + 2);
-    let bound = FIXED
-        + Window::SLACK
-        + 2 * rule.len()
-        + items.iter().map(|i| escaped(i)).sum::<usize>()
-        + f.condition()
-            .or(f.allergy())
-            .or(f.input())
-            .map_or(0, escaped);
+    // The id's parts are written again (items, rule, condition or allergy); the input once.
+    let bound = FIXED + Window::SLACK + 2 * id_room(f) + f.input().map_or(0, |s| 6 * s.len() + 2);
     o.window(bound, |w| {
         w.raw("{\"id\":\"");
-        w.id_piece(rule);
-        w.raw("/");
-        for (i, (item, rank)) in f.items_ranked().enumerate() {
-            if i > 0 {
-                w.raw("+");
-            }
-            if rank.is_exact() {
-                w.id_piece(item);
-            } else {
-                w.escaped(item);
-            }
-        }
-        if let Some((c, rank)) = about {
-            w.raw("@");
-            if rank.is_exact() {
-                w.id_piece(c);
-            } else {
-                w.escaped(c);
-            }
-        }
+        id_pieces(w, f);
         w.raw("\",\"kind\":");
         w.id(f.kind.as_str());
         w.raw(",\"severity\":");
@@ -234,23 +206,49 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     });
 }
 
-/// [`Finding::id`] (`rule/a+b@condition`), each part escaped on its own: the pieces are written
-/// straight in, not through `fmt::Write`.
+/// [`Finding::id`] (`rule/a+b@condition`), quoted.
 fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
-    o.raw("\"");
-    o.id_piece(f.rule());
-    o.raw("/");
-    for (i, item) in f.items().iter().enumerate() {
-        if i > 0 {
-            o.raw("+");
+    o.window(id_room(f) + 2 + Window::SLACK, |w| {
+        w.raw("\"");
+        id_pieces(w, f);
+        w.raw("\"");
+    });
+}
+
+/// Room for the inside of [`Finding::id`], counting six bytes for each byte of an item,
+/// condition or allergy (as an escape may need) and the separators.
+fn id_room(f: &Finding<'_>) -> usize {
+    let part = |s: &str| 6 * s.len() + 2;
+    f.rule().len()
+        + 1
+        + f.items().iter().map(|i| part(i)).sum::<usize>()
+        + f.condition().or(f.allergy()).map_or(0, part)
+}
+
+/// The inside of [`Finding::id`], each part written on its own: ids of the knowledge base (an
+/// exact rank) without the escape scan, names as given escaped. Inlined, so that the window's
+/// position stays in a register in [`head`].
+#[inline(always)]
+fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>) {
+    let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
+        if rank.is_exact() {
+            w.id_piece(s);
+        } else {
+            w.escaped(s);
         }
-        o.escaped(item);
+    };
+    w.id_piece(f.rule());
+    w.raw("/");
+    for (i, (item, rank)) in f.items_ranked().enumerate() {
+        if i > 0 {
+            w.raw("+");
+        }
+        piece(w, item, rank);
     }
-    if let Some(c) = f.condition().or(f.allergy()) {
-        o.raw("@");
-        o.escaped(c);
+    if let Some((c, rank)) = f.condition_ranked().or(f.allergy_ranked()) {
+        w.raw("@");
+        piece(w, c, rank);
     }
-    o.raw("\"");
 }
 
 /// A citation: `id`, `title`, `section`, `url` as a finding gives it, or with its keys in
