@@ -5,15 +5,15 @@
 //! pharmacogenomic rules and doses, and hands the findings to a [`Report`].
 
 mod dose;
+mod scratch;
 
 use crate::index::{Index, Rank};
-use crate::model::{
-    ConceptId, ConceptKind, Detail, Endpoint, Model, MonitoringId, RuleId, RuleKind,
-};
+use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
 use crate::report::{Finding, Items, Report, Resolved, Skipped};
 use crate::vocab::{FindingKind, Route, Severity};
+use scratch::Scratch;
 
 pub use dose::crcl_cockcroft_gault;
 
@@ -85,6 +85,9 @@ pub fn check<'a>(
     index: &'a Index,
     regimen: &'a Regimen,
 ) -> Result<Report<'a>, CheckError> {
+    let mut spare = Scratch::take();
+    let mut known = std::mem::take(&mut spare.known);
+    known.reserve(regimen.items.len());
     let mut c = Checker {
         model,
         index,
@@ -95,8 +98,9 @@ pub fn check<'a>(
                 + regimen.patient.conditions.len()
                 + regimen.patient.allergies.len(),
         ),
-        known: Vec::with_capacity(regimen.items.len()),
+        known,
         conditions: Vec::new(),
+        spare,
     };
     c.resolve_items(regimen)?;
     c.conditions = c.resolve_conditions(regimen);
@@ -108,15 +112,7 @@ pub fn check<'a>(
     c.allergies(&allergies);
     c.pharmacogenomics(regimen);
     c.standing_monitoring();
-    let mut skipped = dose::check(
-        model,
-        index,
-        c.ids,
-        regimen,
-        &c.known,
-        &c.conditions,
-        &mut c.findings,
-    );
+    let mut skipped = dose::check(&mut c, regimen);
     // A phenotype no rule reads (a misspelt gene, or one the data does not cover) was not
     // checked against anything: say so rather than pass it over.
     for gene in regimen.patient.phenotypes.keys() {
@@ -131,11 +127,22 @@ pub fn check<'a>(
             ));
         }
     }
+    let Checker {
+        findings,
+        resolved,
+        known,
+        conditions,
+        mut spare,
+        ..
+    } = c;
+    spare.known = known;
+    spare.conditions = conditions;
+    spare.give_back();
     Ok(Report::new(
         model,
         regimen.id.as_ref(),
-        c.resolved,
-        c.findings,
+        resolved,
+        findings,
         skipped,
     ))
 }
@@ -149,6 +156,8 @@ struct Checker<'a> {
     known: Vec<Known<'a>>,
     /// The patient's conditions, given and set from age.
     conditions: Vec<ConceptId>,
+    /// Lists the check works in, kept between checks.
+    spare: Scratch<'a>,
 }
 
 impl<'a> Checker<'a> {
@@ -218,7 +227,7 @@ impl<'a> Checker<'a> {
 
     /// Patient conditions, resolved, plus those set from the patient's age.
     fn resolve_conditions(&mut self, regimen: &'a Regimen) -> Vec<ConceptId> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.spare.conditions);
         for input in &regimen.patient.conditions {
             let found = self.index.resolve(input);
             let kind = found.map(|c| self.index.kind(c));
@@ -503,7 +512,7 @@ impl<'a> Checker<'a> {
             std::hint::black_box(touched);
         }
         let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
-        let mut rules = Vec::new();
+        let mut rules = std::mem::take(&mut self.spare.rules);
         for i in 0..self.known.len() {
             let ki = &self.known[i];
             if ki.repeat_of.is_some() {
@@ -540,12 +549,13 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.spare.rules = rules;
     }
 
     /// Accumulation and duplication rules count distinct member substances (two strengths of
     /// one drug are not two drugs; that is the same-ingredient check), from at least two items.
     fn groups(&mut self) {
-        let mut members: Vec<(RuleId, ConceptId, &'a str, Rank)> = Vec::new();
+        let mut members = std::mem::take(&mut self.spare.members);
         for k in self.distinct() {
             for a in self.atoms(k.concept) {
                 for &r in self.index.group_rules(a) {
@@ -556,6 +566,7 @@ impl<'a> Checker<'a> {
             }
         }
         if members.is_empty() {
+            self.spare.members = members;
             return;
         }
         members.sort_unstable_by_key(|m| (m.0, m.1, m.2.as_ptr() as usize, m.2.len()));
@@ -572,19 +583,20 @@ impl<'a> Checker<'a> {
             if substances < needed {
                 continue;
             }
-            let items = Items::of(group.iter().map(|g| (g.2, g.3)));
+            let items = Items::of_in(group.iter().map(|g| (g.2, g.3)), &mut self.spare.items);
             if items.len() >= 2 {
                 let f = self.rule_finding(kind, rule, items);
                 self.findings.push(f);
             }
         }
+        self.spare.members = members;
     }
 
     fn condition_rules(&mut self) {
         if self.conditions.is_empty() {
             return;
         }
-        let mut rules = Vec::new();
+        let mut rules = std::mem::take(&mut self.spare.rules);
         let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
         for k in 0..self.known.len() {
             let item = &self.known[k];
@@ -607,6 +619,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.spare.rules = rules;
     }
 
     fn allergies(&mut self, allergies: &[ConceptId]) {
@@ -658,19 +671,20 @@ impl<'a> Checker<'a> {
     /// Monitoring requirements the items call for on their own (methadone's ECG schedule): one
     /// finding per requirement, naming every item that calls for it.
     fn standing_monitoring(&mut self) {
-        let mut calls: Vec<(&'a MonitoringId, &'a str, Rank)> = Vec::new();
+        let mut calls = std::mem::take(&mut self.spare.calls);
         for k in self.known.iter().filter(|k| k.repeat_of.is_none()) {
             for m in self.index.standing_monitoring(k.concept) {
                 calls.push((m, k.id, k.rank));
             }
         }
         if calls.is_empty() {
+            self.spare.calls = calls;
             return;
         }
         calls.sort_unstable_by_key(|c| *c.0);
         for group in calls.chunk_by(|a, b| a.0 == b.0) {
             let m = group[0].0;
-            let items = Items::of(group.iter().map(|g| (g.1, g.2)));
+            let items = Items::of_in(group.iter().map(|g| (g.1, g.2)), &mut self.spare.items);
             let rank = self.index.monitoring_rank(self.model, *m);
             self.findings.push(Finding::standing_monitoring(
                 self.model.monitoring(*m),
@@ -679,6 +693,7 @@ impl<'a> Checker<'a> {
                 items,
             ));
         }
+        self.spare.calls = calls;
     }
 
     fn pharmacogenomics(&mut self, regimen: &'a Regimen) {

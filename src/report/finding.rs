@@ -85,29 +85,39 @@ impl<'a> Items<'a> {
         }
     }
 
-    /// Any number of items, sorted and without repeats; nothing is allocated for two or fewer.
-    pub(crate) fn of(items: impl Iterator<Item = (&'a str, Rank)> + Clone) -> Items<'a> {
+    /// Any number of items, sorted and without repeats; nothing is allocated for two or fewer,
+    /// and `list` is the working space for more (left empty).
+    pub(crate) fn of_in(
+        items: impl Iterator<Item = (&'a str, Rank)> + Clone,
+        list: &mut Vec<(&'a str, Rank)>,
+    ) -> Items<'a> {
         let mut it = items.clone();
         match (it.next(), it.next(), it.next()) {
             (Some(a), None, _) => Items::one(a.0, a.1),
             (Some(a), Some(b), None) if a.0 == b.0 => Items::one(a.0, a.1),
             (Some(a), Some(b), None) => Items::two(a, b),
-            _ => Items::collect(items.collect()),
+            _ => {
+                list.clear();
+                list.extend(items);
+                Items::collect_in(list)
+            }
         }
     }
 
-    /// Any number of items, sorted and without repeats.
-    pub(crate) fn collect(mut list: Vec<(&'a str, Rank)>) -> Items<'a> {
+    /// Any number of items, sorted and without repeats; `list` is left empty.
+    pub(crate) fn collect_in(list: &mut Vec<(&'a str, Rank)>) -> Items<'a> {
         list.sort_unstable_by(|a, b| cmp_ids(a.0, a.1, b.0, b.1));
         list.dedup_by(|a, b| a.0 == b.0);
-        match list[..] {
+        let items = match list[..] {
             [a] => Items::one(a.0, a.1),
             [a, b] => Items::two(a, b),
             _ => Items::Many {
                 ids: list.iter().map(|x| x.0).collect(),
                 first: [list[0].1, list[1].1],
             },
-        }
+        };
+        list.clear();
+        items
     }
 
     fn ids(&self) -> &[&'a str] {

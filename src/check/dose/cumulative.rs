@@ -6,15 +6,13 @@ use std::borrow::Cow;
 use super::limits::{Chosen, Kind, Limits, name, per_kg_measure, shown};
 use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, dose_relevant};
 use crate::check::Known;
+use crate::check::scratch::{Holder, Scratch};
 use crate::index::Rank;
-use crate::model::{ConceptId, DoseLimit};
+use crate::model::DoseLimit;
 use crate::report::words::{DoseFinding, DoseWords, SkipReason};
 use crate::report::{Contribution, DoseDetail, Finding, Items, NotCounted, Origin};
 use crate::units::Ratio;
 use crate::vocab::{FindingKind, Severity};
-
-/// An item holding a substance: the substance, the item's position, id and rank.
-type Holder<'a> = (ConceptId, usize, &'a str, Rank);
 
 impl<'a> Limits<'a, '_> {
     /// One ingredient in two or more items: its summed daily dose against the lowest daily
@@ -24,30 +22,36 @@ impl<'a> Limits<'a, '_> {
         known: &[Known<'a>],
         dosed: &[Dosed<'a>],
         out: &mut Out<'a, '_>,
+        spare: &mut Scratch<'a>,
     ) {
         // Every item holding each substance, with or without a dose.
-        let mut holders: Vec<Holder<'a>> = Vec::with_capacity(known.len() * 2);
+        let mut holders = std::mem::take(&mut spare.holders);
+        holders.reserve(known.len() * 2);
         for k in known {
             for (s, _) in super::ingredients(self.model, k.concept) {
                 holders.push((s, k.input, k.id, k.rank));
             }
         }
-        if holders.len() < 2 {
-            return;
-        }
         holders.sort_unstable_by_key(|h| (h.0, h.1));
         holders.dedup_by_key(|h| (h.0, h.1));
         for group in holders.chunk_by(|a, b| a.0 == b.0) {
             if group.len() >= 2 {
-                self.total(group, dosed, out);
+                self.total(group, dosed, out, &mut spare.items);
             }
         }
+        spare.holders = holders;
     }
 
-    fn total(&self, group: &[Holder<'a>], dosed: &[Dosed<'a>], out: &mut Out<'a, '_>) {
+    fn total(
+        &self,
+        group: &[Holder<'a>],
+        dosed: &[Dosed<'a>],
+        out: &mut Out<'a, '_>,
+        list: &mut Vec<(&'a str, Rank)>,
+    ) {
         let substance = group[0].0;
         let name = self.name(substance);
-        let items = Items::of(group.iter().map(|g| (g.2, g.3)));
+        let items = Items::of_in(group.iter().map(|g| (g.2, g.3)), list);
         // Each holder's dose of the substance (found again where needed: a few entries).
         let parts = || {
             group.iter().map(move |&(_, input, _, _)| {

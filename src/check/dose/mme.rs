@@ -98,11 +98,12 @@ pub(crate) fn check<'a>(
     known: &[Known<'a>],
     dosed: &[Dosed<'a>],
     out: &mut Out<'a, '_>,
+    items: &mut Vec<(&'a str, Rank)>,
 ) {
     let mut total = Ratio::ZERO;
     let mut contributions: Vec<Contribution<'a>> = Vec::new();
     let mut not_counted: Vec<NotCounted<'a>> = Vec::new();
-    let mut items: Vec<(&'a str, Rank)> = Vec::new();
+    items.clear();
     let mut notes: Vec<Cow<'a, str>> = Vec::new();
     let mut any_dosed = false;
     for k in known {
@@ -163,7 +164,7 @@ pub(crate) fn check<'a>(
         .enumerate()
         .rev()
         .find(|(_, t)| total >= t.mme_per_day);
-    let items = Items::collect(items);
+    let items = Items::collect_in(items);
     let finding = match threshold {
         Some((place, t)) => {
             let detail = DoseDetail {

@@ -20,7 +20,7 @@ mod mme;
 mod patient;
 mod route;
 
-use super::{Ids, Known};
+use super::{Checker, Ids, Known};
 use crate::index::{Index, Rank, cmp_ids};
 use crate::model::{ConceptId, Detail, Model};
 use crate::regimen::Regimen;
@@ -179,13 +179,14 @@ impl<'a> Out<'a, '_> {
 
     /// One `skipped` entry per item: its checks in canonical order and its reasons (sorted,
     /// without repeats and joined when the entry is written).
-    fn merged(mut self) -> Vec<Skipped<'a>> {
+    fn merged(&mut self, order: &mut Vec<u16>) -> Vec<Skipped<'a>> {
         if self.skips.is_empty() {
             return Vec::new();
         }
         // Sorted through their positions, not by moving the entries (large, for their reasons).
         let skips = &mut self.skips;
-        let mut order: Vec<u16> = (0..skips.len() as u16).collect();
+        order.clear();
+        order.extend(0..skips.len() as u16);
         order.sort_unstable_by(|&a, &b| {
             let (x, y) = (&skips[a as usize], &skips[b as usize]);
             cmp_ids(x.item, x.rank, y.item, y.rank).then(a.cmp(&b))
@@ -218,23 +219,25 @@ impl<'a> Out<'a, '_> {
     }
 }
 
-/// Runs every dose check; returns the checks that could not be made, one entry per item.
-pub(crate) fn check<'a>(
-    model: &'a Model,
-    index: &'a Index,
-    ids: Ids<'a>,
-    regimen: &'a Regimen,
-    known: &[Known<'a>],
-    conditions: &[ConceptId],
-    findings: &mut Vec<Finding<'a>>,
-) -> Vec<Skipped<'a>> {
+/// Runs every dose check on the checker's resolved items, adding to its findings; returns the
+/// checks that could not be made, one entry per item.
+pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skipped<'a>> {
+    let (model, index, ids) = (c.model, c.index, c.ids);
+    let Checker {
+        findings,
+        known,
+        conditions,
+        spare,
+        ..
+    } = c;
     let patient = patient::Context::new(&regimen.patient, conditions);
     let mut out = Out {
         findings,
-        skips: Vec::new(),
+        skips: std::mem::take(&mut spare.skips),
         ids,
     };
-    let dosed = expand(model, index, &patient, known, &mut out);
+    let mut dosed = std::mem::take(&mut spare.dosed);
+    expand(model, index, &patient, known, &mut out, &mut dosed);
     let limits = limits::Limits {
         model,
         index,
@@ -243,9 +246,12 @@ pub(crate) fn check<'a>(
     for d in &dosed {
         limits.check_item(d, &mut out);
     }
-    limits.cumulative(known, &dosed, &mut out);
-    mme::check(model, index, known, &dosed, &mut out);
-    out.merged()
+    limits.cumulative(known, &dosed, &mut out, spare);
+    mme::check(model, index, known, &dosed, &mut out, &mut spare.items);
+    let skipped = out.merged(&mut spare.order);
+    spare.skips = out.skips;
+    spare.dosed = dosed;
+    skipped
 }
 
 /// The substances an item contains, with their strength per dosage unit for a product.
@@ -277,9 +283,9 @@ fn expand<'a>(
     patient: &patient::Context,
     known: &[Known<'a>],
     out: &mut Out<'a, '_>,
-) -> Vec<Dosed<'a>> {
+    dosed: &mut Vec<Dosed<'a>>,
+) {
     let too_large = || SkipReason::Fixed("the dose is too large to compute");
-    let mut dosed = Vec::new();
     for k in known {
         let item = (k.id, k.rank);
         let parts = ingredients(model, k.concept);
@@ -348,5 +354,4 @@ fn expand<'a>(
             });
         }
     }
-    dosed
 }

@@ -1,0 +1,125 @@
+//! Working space of a check: the lists a check builds and drops before it returns, kept on the
+//! thread between checks so that, once warm, a check allocates only what its report keeps.
+//!
+//! The lists hold references into the regimen and the knowledge base, so they are kept empty and
+//! their allocations are handed from one check's lifetime to the next ([`reuse`]).
+
+use std::cell::Cell;
+
+use super::Known;
+use super::dose::{Dosed, Skip};
+use crate::index::Rank;
+use crate::model::{ConceptId, MonitoringId, RuleId};
+
+/// A list longer than this many elements is not kept for the next check: one unusual regimen
+/// must not hold its memory for the life of the thread.
+const KEEP_AT_MOST: usize = 256;
+
+/// An item holding a substance: the substance, the item's position, id and rank.
+pub(crate) type Holder<'a> = (ConceptId, usize, &'a str, Rank);
+
+/// The lists one check works in; each is empty when handed out.
+#[derive(Default)]
+pub(crate) struct Scratch<'a> {
+    /// The items that resolved.
+    pub known: Vec<Known<'a>>,
+    /// The patient's conditions.
+    pub conditions: Vec<ConceptId>,
+    /// The rules between one pair of items.
+    pub rules: Vec<RuleId>,
+    /// Members of accumulation and duplication rules.
+    pub members: Vec<(RuleId, ConceptId, &'a str, Rank)>,
+    /// Monitoring requirements items call for on their own.
+    pub calls: Vec<(&'a MonitoringId, &'a str, Rank)>,
+    /// Doses per ingredient.
+    pub dosed: Vec<Dosed<'a>>,
+    /// Dose checks that could not be made.
+    pub skips: Vec<Skip<'a>>,
+    /// Positions of `skips`, sorted.
+    pub order: Vec<u16>,
+    /// Items holding each substance.
+    pub holders: Vec<Holder<'a>>,
+    /// A finding's items, before sorting.
+    pub items: Vec<(&'a str, Rank)>,
+}
+
+thread_local! {
+    static SPARE: Cell<Scratch<'static>> = Cell::new(Scratch::default());
+}
+
+/// An empty vector with `v`'s allocation, for elements of a type that differs from `v`'s only by
+/// lifetimes. (Collecting a vector's own iterator into a vector of a same-sized type reuses its
+/// allocation; the closure never runs, as `v` is emptied first.)
+fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    if v.capacity() > KEEP_AT_MOST {
+        return Vec::new();
+    }
+    v.into_iter().map(|_| unreachable!("emptied")).collect()
+}
+
+impl<'a> Scratch<'a> {
+    /// The thread's working space, or a new one when another check on this thread holds it.
+    pub(crate) fn take() -> Scratch<'a> {
+        SPARE.with(Cell::take).relabel()
+    }
+
+    /// Hands the working space back to the thread for the next check.
+    pub(crate) fn give_back(self) {
+        let spare = self.relabel();
+        SPARE.with(|c| c.set(spare));
+    }
+
+    fn relabel<'b>(self) -> Scratch<'b> {
+        Scratch {
+            known: reuse(self.known),
+            conditions: reuse(self.conditions),
+            rules: reuse(self.rules),
+            members: reuse(self.members),
+            calls: reuse(self.calls),
+            dosed: reuse(self.dosed),
+            skips: reuse(self.skips),
+            order: reuse(self.order),
+            holders: reuse(self.holders),
+            items: reuse(self.items),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuse_keeps_the_allocation_and_empties() {
+        let mut v: Vec<&'static str> = Vec::with_capacity(40);
+        v.push("x");
+        let p = v.as_ptr() as usize;
+        let w: Vec<&str> = reuse(v);
+        assert!(w.is_empty());
+        assert_eq!(w.capacity(), 40);
+        assert_eq!(w.as_ptr() as usize, p);
+    }
+
+    #[test]
+    fn reuse_drops_a_long_list() {
+        let v: Vec<u32> = Vec::with_capacity(KEEP_AT_MOST + 1);
+        let w: Vec<u32> = reuse(v);
+        assert_eq!(w.capacity(), 0);
+    }
+
+    #[test]
+    fn a_taken_scratch_comes_back_warm() {
+        let mut s = Scratch::take();
+        s.rules.reserve(10);
+        s.rules.push(RuleId(1));
+        s.give_back();
+        let s = Scratch::take();
+        assert!(s.rules.is_empty());
+        assert!(s.rules.capacity() >= 10);
+        // Taken: a second taker on the thread gets a fresh one.
+        let t = Scratch::take();
+        assert_eq!(t.rules.capacity(), 0);
+        s.give_back();
+    }
+}
