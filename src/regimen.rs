@@ -216,6 +216,18 @@ struct RawDose<'a> {
 impl Regimen {
     /// Reads and checks a regimen from JSON.
     pub fn from_json(text: &str) -> Result<Regimen, RegimenError> {
+        let mut regimen = Regimen {
+            items: Vec::with_capacity(16),
+            ..Regimen::default()
+        };
+        regimen.read_json(text)?;
+        Ok(regimen)
+    }
+
+    /// Reads `text` into `self`, as [`Regimen::from_json`] reads it (the same regimen, the same
+    /// error), reusing the storage `self` holds: the items and their ids, the id's text. For a
+    /// caller reading many regimens in turn; on an error `self` holds no regimen in particular.
+    pub(crate) fn read_json(&mut self, text: &str) -> Result<(), RegimenError> {
         if text.len() > MAX_REGIMEN_BYTES {
             return Err(RegimenError::TooLarge {
                 what: "regimen size in bytes",
@@ -226,10 +238,26 @@ impl Regimen {
         // The common shape is read by hand at a fraction of the cost, into the same raw form and
         // through the same checks; anything else (every malformed input, every item the checks
         // refuse) goes to serde, which has the last word.
-        match fast::parse(text) {
-            Some(read) => Regimen::assemble(read.id, read.patient, || Ok(read.items)),
-            None => Regimen::from_serde(text),
+        let mut items = std::mem::take(&mut self.items);
+        match fast::parse(text, &mut items) {
+            Some(read) => {
+                let id = read.id.map(|id| match (id, self.id.take()) {
+                    (fast::Id::Text(s), Some(RegimenId::Text(mut kept))) => {
+                        kept.clear();
+                        kept.push_str(s);
+                        RegimenId::Text(kept)
+                    }
+                    (fast::Id::Text(s), _) => RegimenId::Text(s.to_string()),
+                    (fast::Id::Number(n), _) => RegimenId::Number(n.into()),
+                });
+                *self = Regimen::assemble(id, read.patient, || Ok(items))?;
+            }
+            None => {
+                self.items = items;
+                *self = Regimen::from_serde(text)?;
+            }
         }
+        Ok(())
     }
 
     /// [`Regimen::from_json`] without the hand-written reader: serde reads every input. The

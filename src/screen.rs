@@ -424,6 +424,9 @@ fn write_in_order(
     Ok(summary)
 }
 
+/// Most items whose storage a batch keeps from one line for the next.
+const KEEP_ITEMS: usize = 64;
+
 /// Checks every line of a batch, appending one output line each to `out`.
 fn check_batch(
     kb: &KnowledgeBase,
@@ -432,10 +435,17 @@ fn check_batch(
     out: &mut Vec<u8>,
 ) -> Summary {
     let mut summary = Summary::default();
+    // Read into by every line in turn, so that its storage is reused.
+    let mut regimen = Regimen::default();
     for (i, (line, cut)) in batch.lines().enumerate() {
         let number = batch.first_line + i as u64;
         summary.lines += 1;
-        match check_line(kb, line, cut, format, out) {
+        let checked = check_line(kb, line, cut, format, out, &mut regimen);
+        // What a long regimen left is not kept for the lines after it.
+        if regimen.items.capacity() > KEEP_ITEMS {
+            regimen = Regimen::default();
+        }
+        match checked {
             Ok(worst) => match worst {
                 None => summary.clean += 1,
                 Some(s) => {
@@ -471,13 +481,15 @@ fn id_of(line: &str) -> Option<RegimenId> {
 }
 
 /// Checks one line and writes its report (without the newline); on failure, returns the id
-/// (when the line has one) and the reason, and writes nothing.
+/// (when the line has one) and the reason, and writes nothing. The line is read into
+/// `regimen`, whose storage is reused.
 fn check_line(
     kb: &KnowledgeBase,
     line: &[u8],
     cut: bool,
     format: LineFormat,
     out: &mut Vec<u8>,
+    regimen: &mut Regimen,
 ) -> Result<Option<Severity>, (Option<RegimenId>, String)> {
     if cut {
         return Err((
@@ -489,9 +501,11 @@ fn check_line(
     if text.trim().is_empty() {
         return Err((None, "empty line (expected a regimen)".to_string()));
     }
-    let regimen = Regimen::from_json(text).map_err(|e| (id_of(text), e.to_string()))?;
+    regimen
+        .read_json(text)
+        .map_err(|e| (id_of(text), e.to_string()))?;
     let report = kb
-        .check(&regimen)
+        .check(regimen)
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
     match format {
         LineFormat::Full => report.write_json_line(out),

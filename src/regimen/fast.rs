@@ -27,30 +27,41 @@
 
 use std::collections::BTreeMap;
 
-use super::{Item, MAX_DAYS, MAX_ITEMS, MAX_TIMES_PER_DAY, RawPatient, RegimenId, Sex};
+use super::{Item, MAX_DAYS, MAX_ITEMS, MAX_TIMES_PER_DAY, RawPatient, Sex};
 use crate::units::{Amount, INPUT_CAP, Ratio, Unit};
 use crate::vocab::Route;
 
-/// What the reader read: the id and patient as the serde reader would have read them, and the
-/// items already checked (by the same code as the serde reader's items).
-pub(super) struct Read {
+/// What the reader read besides the items: the id (its text borrowed) and the patient as the
+/// serde reader would have read it.
+pub(super) struct Read<'a> {
     /// The regimen's id.
-    pub(super) id: Option<RegimenId>,
+    pub(super) id: Option<Id<'a>>,
     /// The patient, not yet checked.
     pub(super) patient: Option<RawPatient>,
-    /// The items, checked.
-    pub(super) items: Vec<Item>,
+}
+
+/// A regimen id as read: a string borrowed from the text, or a plain whole number.
+pub(super) enum Id<'a> {
+    /// A string id (without escapes).
+    Text(&'a str),
+    /// A plain whole number of at most 18 digits.
+    Number(u64),
 }
 
 /// The regimen read from `text`, when `text` has the shape this reader knows, is valid JSON for
 /// the serde reader and has no item the checks refuse; `None` otherwise.
-pub(super) fn parse(text: &str) -> Option<Read> {
+///
+/// The items, checked (by the same code as the serde reader's items), are written over `items`
+/// from its start, each into the slot already there when there is one (so that its id's
+/// storage is reused), and `items` is cut to them. On `None`, `items` holds no list in
+/// particular.
+pub(super) fn parse<'a>(text: &'a str, items: &mut Vec<Item>) -> Option<Read<'a>> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         at: 0,
     };
-    let raw = p.regimen()?;
+    let raw = p.regimen(items)?;
     p.ws();
     (p.at == p.bytes.len()).then_some(raw)
 }
@@ -285,11 +296,10 @@ impl<'a> Parser<'a> {
         Some(list)
     }
 
-    fn regimen(&mut self) -> Option<Read> {
+    fn regimen(&mut self, items: &mut Vec<Item>) -> Option<Read<'a>> {
         let mut seen = 0;
         let mut id = None;
         let mut patient = None;
-        let mut items = None;
         self.object(|p| {
             let k = match p.bytes.get(p.at + 1..p.at + 3)? {
                 [b'i', b't'] => p.keyed(0, b"\"items\"")?,
@@ -299,35 +309,35 @@ impl<'a> Parser<'a> {
             first(&mut seen, k)?;
             match k {
                 0 => {
-                    let mut list = Vec::with_capacity(16);
+                    let mut n = 0;
                     p.array(|p| {
                         // Past the cap the serde reader refuses the regimen, before any item.
-                        (list.len() < MAX_ITEMS).then_some(())?;
+                        (n < MAX_ITEMS).then_some(())?;
                         // Checked now, as the serde reader checks it; a refusal is left to
                         // the serde reader to report, after the checks that come first.
-                        p.item(&mut list)
+                        p.item(items, n)?;
+                        n += 1;
+                        Some(())
                     })?;
-                    items = Some(list);
+                    items.truncate(n);
                 }
                 1 => {
                     id = match p.peek()? {
-                        b'"' => Some(RegimenId::Text(p.str()?.to_string())),
+                        b'"' => Some(Id::Text(p.str()?)),
                         b'n' => {
                             p.null()?.then_some(())?;
                             None
                         }
-                        _ => Some(RegimenId::Number(p.plain_whole()?.into())),
+                        _ => Some(Id::Number(p.plain_whole()?)),
                     };
                 }
                 _ => patient = if p.null()? { None } else { Some(p.patient()?) },
             }
             Some(())
         })?;
-        Some(Read {
-            id,
-            patient,
-            items: items?,
-        })
+        // `items` is required.
+        (seen & 1 != 0).then_some(())?;
+        Some(Read { id, patient })
     }
 
     fn patient(&mut self) -> Option<RawPatient> {
@@ -389,11 +399,13 @@ impl<'a> Parser<'a> {
         Some(raw)
     }
 
-    /// An item, read, checked and pushed onto `list` (built in place, not moved there): `None`
-    /// when it is not of the shape this reader knows or the checks refuse it. It answers as `super::item` does on the item the serde reader reads
+    /// An item, read, checked and written as `list[at]` (over the item there, reusing its id's
+    /// storage, or pushed when `at` is the list's length): `None` when it is not of the shape
+    /// this reader knows or the checks refuse it. It answers as `super::item` does on the item
+    /// the serde reader reads
     /// (the same checks, most by the same code; see [`whole`] and [`unit`] for the others);
     /// the order of the checks does not matter here, since any refusal is `None`.
-    fn item(&mut self, list: &mut Vec<Item>) -> Option<()> {
+    fn item(&mut self, list: &mut Vec<Item>, at: usize) -> Option<()> {
         let mut seen = 0;
         let mut id = None;
         let mut dose = None;
@@ -435,13 +447,23 @@ impl<'a> Parser<'a> {
         })?;
         let id = id?;
         super::name(|| "", id).ok()?;
-        list.push(Item {
-            id: id.to_string(),
-            dose,
-            times_per_day,
-            days,
-            route,
-        });
+        match list.get_mut(at) {
+            Some(slot) => {
+                slot.id.clear();
+                slot.id.push_str(id);
+                slot.dose = dose;
+                slot.times_per_day = times_per_day;
+                slot.days = days;
+                slot.route = route;
+            }
+            None => list.push(Item {
+                id: id.to_string(),
+                dose,
+                times_per_day,
+                days,
+                route,
+            }),
+        }
         Some(())
     }
 

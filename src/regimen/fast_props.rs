@@ -1,7 +1,8 @@
 //! The hand-written reader never changes an answer: for generated regimen texts, valid ones of
 //! every shape the reader takes and damaged ones, `Regimen::from_json` (hand-written reader, or
 //! serde when it gives up) answers exactly as the serde reader alone does, error positions and
-//! messages included.
+//! messages included; and so does `Regimen::read_json`, reading into a regimen that held
+//! another.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -448,9 +449,10 @@ fn fast_path_answers_as_serde_does() {
         prop_oneof![regimen(false), regimen(true)],
         prop::collection::vec(0usize..64, 1..9),
         damage(),
+        regimen(false),
     );
     runner
-        .run(&strategy, |(doc, ws, damage)| {
+        .run(&strategy, |(doc, ws, damage, before)| {
             let mut written = String::new();
             render(&doc, &ws, &mut 0, &mut written);
             let text = apply(&written, &damage);
@@ -460,7 +462,18 @@ fn fast_path_answers_as_serde_does() {
             if let (Err(a), Err(b)) = (&got, &want) {
                 prop_assert_eq!(a.to_string(), b.to_string());
             }
-            if fast::parse(&text).is_some() {
+            // Read into a regimen that held another one (mostly a valid one, or what an error
+            // left), the answer is the same.
+            let mut previous = String::new();
+            render(&before, &ws, &mut 0, &mut previous);
+            let mut reused = Regimen::default();
+            let _ = reused.read_json(&previous);
+            let into = reused.read_json(&text).map(|()| reused);
+            prop_assert_eq!(&into, &want, "before: {}, text: {}", previous, text);
+            if let (Err(a), Err(b)) = (&into, &want) {
+                prop_assert_eq!(a.to_string(), b.to_string());
+            }
+            if fast::parse(&text, &mut Vec::new()).is_some() {
                 handled.fetch_add(1, Ordering::Relaxed);
                 if got.is_ok() {
                     handled_ok.fetch_add(1, Ordering::Relaxed);
@@ -506,7 +519,7 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"patient":{"weight_kg":0},"items":[{"id":"a"}]}"#,
     ];
     for text in takes {
-        assert!(fast::parse(text).is_some(), "{text}");
+        assert!(fast::parse(text, &mut Vec::new()).is_some(), "{text}");
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
     }
     let leaves = [
@@ -548,7 +561,14 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":1,"unit":"MG"}}]}"#,
     ];
     for text in leaves {
-        assert!(fast::parse(text).is_none(), "{text}");
+        assert!(fast::parse(text, &mut Vec::new()).is_none(), "{text}");
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
+    }
+    // Read in turn into one regimen, longer lists after shorter ones and the other way round,
+    // errors between: each answers as it does alone.
+    let mut reused = Regimen::default();
+    for text in takes.iter().chain(&leaves).chain(takes.iter().rev()) {
+        let got = reused.read_json(text).map(|()| reused.clone());
+        assert_eq!(got, Regimen::from_json_serde(text), "{text}");
     }
 }
