@@ -384,14 +384,21 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> RegimenError 
 
 /// Checks a name; `path` is written only when the name is refused (most are not, and a path
 /// per item would be most of the cost of reading a regimen).
+#[inline]
 fn name<P: Into<String>>(path: impl FnOnce() -> P, s: &str) -> Result<(), RegimenError> {
     // A name that starts with a printable ASCII character is not blank, and is not too long when
-    // it is short in bytes: most names, decided without the Unicode-aware trim.
+    // it is short in bytes: most names, decided here without a call.
     if let Some(b'!'..=b'~') = s.as_bytes().first() {
         if s.len() <= MAX_NAME_CHARS {
             return Ok(());
         }
     }
+    other_name(path, s)
+}
+
+/// [`name`] for the names it does not decide at a glance, with the Unicode-aware trim.
+#[inline(never)]
+fn other_name<P: Into<String>>(path: impl FnOnce() -> P, s: &str) -> Result<(), RegimenError> {
     if s.trim().is_empty() {
         return Err(invalid(path(), "must not be empty"));
     }

@@ -66,6 +66,10 @@ pub(super) fn parse<'a>(text: &'a str, items: &mut Vec<Item>) -> Option<Read<'a>
     (p.at == p.bytes.len()).then_some(raw)
 }
 
+/// A position in the text. Never lent to a function that is not inlined: the scanners take the
+/// bytes and answer a length, the other calls get a copy (see [`Parser::detached`]); so that in
+/// the inlined reading loop its fields stay in registers.
+#[derive(Clone, Copy)]
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -84,36 +88,43 @@ fn first(seen: &mut u32, k: usize) -> Option<()> {
 }
 
 impl<'a> Parser<'a> {
+    /// `f` run on a copy of the parser, whose position is then taken back: the parser itself
+    /// is not lent out, so that the compiler can keep its fields in registers. For the calls
+    /// that are not inlined.
+    #[inline(always)]
+    fn detached<T>(&mut self, f: impl FnOnce(&mut Parser<'a>) -> Option<T>) -> Option<T> {
+        let mut copy = *self;
+        let got = f(&mut copy);
+        self.at = copy.at;
+        got
+    }
+
     /// The next byte past whitespace (as serde_json counts it), not consumed.
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         match self.bytes.get(self.at) {
             Some(&b) if b > b' ' => Some(b),
-            _ => self.peek_past_space(),
+            _ => {
+                self.ws();
+                self.bytes.get(self.at).copied()
+            }
         }
-    }
-
-    #[inline(never)]
-    fn peek_past_space(&mut self) -> Option<u8> {
-        self.ws();
-        self.bytes.get(self.at).copied()
     }
 
     /// Skips whitespace, as serde_json counts it.
+    #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.at) {
-            self.at += 1;
-        }
+        self.at += space_len(self.bytes.get(self.at..).unwrap_or_default());
     }
 
     /// Consumes `c` past whitespace.
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.at += 1)
     }
 
     /// Consumes `null` when it comes next: `Some(true)`; `Some(false)` when something else does.
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) -> Option<bool> {
         if self.peek()? != b'n' {
             return Some(false);
@@ -123,30 +134,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A string without escapes or control characters, borrowed from the text.
+    #[inline(always)]
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let rest = self.bytes.get(start..)?;
-        // Eight bytes at a time to the first quote, backslash or control character.
-        let mut chunks = rest.chunks_exact(8);
-        let mut len = 0;
-        loop {
-            let Some(chunk) = chunks.next() else {
-                len += chunks
-                    .remainder()
-                    .iter()
-                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-                break;
-            };
-            let hit = special(u64::from_le_bytes(chunk.try_into().ok()?));
-            if hit != 0 {
-                len += (hit.trailing_zeros() / 8) as usize;
-                break;
-            }
-            len += 8;
-        }
-        // Only a quote ends the string here: an escape or a control character is serde's.
-        (*rest.get(len)? == b'"').then_some(())?;
+        let len = str_len(self.bytes.get(start..)?)?;
         let s = self.text.get(start..start + len)?;
         self.at = start + len + 1;
         Some(s)
@@ -154,7 +146,7 @@ impl<'a> Parser<'a> {
 
     /// The members of an object: `member` reads each, its key first (with [`Parser::key`]); its
     /// opening quote comes next.
-    #[inline]
+    #[inline(always)]
     fn object(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.sequence(b'{', b'}', |p| {
             (p.peek()? == b'"').then_some(())?;
@@ -163,13 +155,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The elements of an array, each read by `element`.
-    #[inline]
+    #[inline(always)]
     fn array(&mut self, element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.sequence(b'[', b']', element)
     }
 
     /// `open`, then entries read by `each` separated by commas, then `close`.
-    #[inline]
+    #[inline(always)]
     fn sequence(
         &mut self,
         open: u8,
@@ -196,25 +188,11 @@ impl<'a> Parser<'a> {
 
     /// A plain whole number of at most 18 digits (which cannot overflow a `u64`), when one
     /// comes next and is the whole of the number.
-    #[inline]
+    #[inline(always)]
     fn plain_whole(&mut self) -> Option<u64> {
         self.peek()?;
-        let rest = self.bytes.get(self.at..)?;
-        let mut n: u64 = 0;
-        let mut len = 0;
-        while let Some(&d @ b'0'..=b'9') = rest.get(len) {
-            if len == 18 {
-                return None;
-            }
-            n = n * 10 + u64::from(d - b'0');
-            len += 1;
-        }
-        let lone_zero_or_none = match rest.first() {
-            Some(b'0') => len == 1,
-            _ => len > 0,
-        };
-        let ends = !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
-        (lone_zero_or_none && ends).then(|| {
+        let (n, len) = whole(self.bytes.get(self.at..)?);
+        (len > 0).then(|| {
             self.at += len;
             n
         })
@@ -258,11 +236,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A number as serde_json reads it into a `Value`.
-    #[inline]
+    #[inline(always)]
     fn number(&mut self) -> Option<serde_json::Value> {
         match self.plain_whole() {
             Some(n) => Some(serde_json::Value::Number(n.into())),
-            None => self.other_number(),
+            None => self.detached(Parser::other_number),
         }
     }
 
@@ -278,7 +256,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An optional number: `null` is `None`.
-    #[inline]
+    #[inline(always)]
     fn opt_number(&mut self) -> Option<Option<serde_json::Value>> {
         if self.null()? {
             return Some(None);
@@ -331,7 +309,13 @@ impl<'a> Parser<'a> {
                         _ => Some(Id::Number(p.plain_whole()?)),
                     };
                 }
-                _ => patient = if p.null()? { None } else { Some(p.patient()?) },
+                _ => {
+                    patient = if p.null()? {
+                        None
+                    } else {
+                        Some(p.detached(Parser::patient)?)
+                    }
+                }
             }
             Some(())
         })?;
@@ -471,12 +455,12 @@ impl<'a> Parser<'a> {
     /// that order), consumed with its colon; `None` for any other.
     #[inline]
     fn item_key(&mut self) -> Option<usize> {
-        match self.bytes.get(self.at + 1..self.at + 3)? {
-            [b'i', _] => self.keyed(0, b"\"id\""),
-            [b'd', b'o'] => self.keyed(1, b"\"dose\""),
-            [b't', _] => self.keyed(2, b"\"times_per_day\""),
-            [b'r', _] => self.keyed(3, b"\"route\""),
-            [b'd', _] => self.keyed(4, b"\"days\""),
+        match self.bytes.get(self.at + 1)? {
+            b'i' => self.keyed(0, b"\"id\""),
+            b'd' if self.bytes.get(self.at + 2) == Some(&b'o') => self.keyed(1, b"\"dose\""),
+            b'd' => self.keyed(4, b"\"days\""),
+            b't' => self.keyed(2, b"\"times_per_day\""),
+            b'r' => self.keyed(3, b"\"route\""),
             _ => None,
         }
     }
@@ -485,13 +469,20 @@ impl<'a> Parser<'a> {
     /// length known when compiled, so that the comparison needs no call.)
     #[inline]
     fn keyed<const N: usize>(&mut self, k: usize, key: &[u8; N]) -> Option<usize> {
-        (self.bytes.get(self.at..self.at + N)? == key).then_some(())?;
+        let rest = self.bytes.get(self.at..)?;
+        (rest.get(..N)? == key).then_some(())?;
+        // Most keys have their colon right after them.
+        if rest.get(N) == Some(&b':') {
+            self.at += N + 1;
+            return Some(k);
+        }
         self.at += N;
         self.eat(b':')?;
         Some(k)
     }
 
     /// A dose, read and checked (unit, value, size) as `super::item` checks it.
+    #[inline(always)]
     fn dose(&mut self) -> Option<Amount> {
         let mut seen = 0;
         let mut value = None;
@@ -516,16 +507,16 @@ impl<'a> Parser<'a> {
     }
 
     /// A number, kept as read: a plain whole one as it is, any other as serde_json reads it.
-    #[inline]
+    #[inline(always)]
     fn num(&mut self) -> Option<Num> {
         match self.plain_whole() {
             Some(n) => Some(Num::Whole(n)),
-            None => self.other_number().map(Num::Other),
+            None => self.detached(Parser::other_number).map(Num::Other),
         }
     }
 
     /// An optional number: `null` is `None`.
-    #[inline]
+    #[inline(always)]
     fn opt_num(&mut self) -> Option<Option<Num>> {
         if self.null()? {
             return Some(None);
@@ -577,6 +568,68 @@ fn unit(s: &str) -> Option<Unit> {
         b"g" => Some(Unit::G),
         b"mcg/h" => Some(Unit::McgPerH),
         _ => Unit::parse(s),
+    }
+}
+
+// The scanners below take the text and answer a length rather than move a `Parser`: so that
+// the parser, not lent to them, keeps its fields in registers.
+
+/// How many bytes of whitespace (as serde_json counts it) `rest` starts with.
+#[inline(never)]
+fn space_len(rest: &[u8]) -> usize {
+    rest.iter()
+        .position(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+        .unwrap_or(rest.len())
+}
+
+/// The length of the string whose content `rest` starts with (past the opening quote), when
+/// a quote ends it and it holds no escape or control character; `None` otherwise.
+#[inline(never)]
+fn str_len(rest: &[u8]) -> Option<usize> {
+    // Eight bytes at a time to the first quote, backslash or control character.
+    let mut chunks = rest.chunks_exact(8);
+    let mut len = 0;
+    loop {
+        let Some(chunk) = chunks.next() else {
+            len += chunks
+                .remainder()
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            break;
+        };
+        let hit = special(u64::from_le_bytes(chunk.try_into().ok()?));
+        if hit != 0 {
+            len += (hit.trailing_zeros() / 8) as usize;
+            break;
+        }
+        len += 8;
+    }
+    // Only a quote ends the string here: an escape or a control character is serde's.
+    (*rest.get(len)? == b'"').then_some(len)
+}
+
+/// The plain whole number of at most 18 digits (which cannot overflow a `u64`) that `rest`
+/// starts with, and its length, when it is the whole of the number there; length 0 otherwise.
+#[inline(never)]
+fn whole(rest: &[u8]) -> (u64, usize) {
+    let mut n: u64 = 0;
+    let mut len = 0;
+    while let Some(&d @ b'0'..=b'9') = rest.get(len) {
+        if len == 18 {
+            return (0, 0);
+        }
+        n = n * 10 + u64::from(d - b'0');
+        len += 1;
+    }
+    let lone_zero_or_none = match rest.first() {
+        Some(b'0') => len == 1,
+        _ => len > 0,
+    };
+    let ends = !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+    if lone_zero_or_none && ends {
+        (n, len)
+    } else {
+        (0, 0)
     }
 }
 
