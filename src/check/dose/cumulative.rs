@@ -32,6 +32,16 @@ impl<'a> Limits<'a, '_> {
                 holders.push((s, k.input, k.id, k.rank));
             }
         }
+        // Most substances are held by one item. Only the holders of a substance whose bit (its
+        // id modulo 128) two holders set can share it with another item: only those are sorted
+        // into groups.
+        let (mut once, mut twice) = (0u128, 0u128);
+        for h in holders.iter() {
+            let bit = 1u128 << (h.0.0 % 128);
+            twice |= once & bit;
+            once |= bit;
+        }
+        holders.retain(|h| twice & (1u128 << (h.0.0 % 128)) != 0);
         holders.sort_unstable_by_key(|h| (h.0, h.1));
         holders.dedup_by_key(|h| (h.0, h.1));
         for group in holders.chunk_by(|a, b| a.0 == b.0) {
