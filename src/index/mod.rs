@@ -99,6 +99,9 @@ pub struct Index {
     /// product's ingredients), as ranges of `atoms`.
     atom_ranges: Vec<(u32, u32)>,
     atoms: Vec<ConceptId>,
+    /// Each concept's substances, as ranges of `atoms`: a substance itself, a product's
+    /// ingredients, none for anything else.
+    substance_ranges: Vec<(u32, u32)>,
     /// Each concept's atoms that have at least one pair with a rule, as ranges of
     /// `probe_atoms`: the only atoms worth a pair probe.
     probe_ranges: Vec<(u32, u32)>,
@@ -334,13 +337,20 @@ impl Index {
         }
         let mut atoms = Vec::with_capacity(n);
         let mut atom_ranges = Vec::with_capacity(n);
+        let mut substance_ranges = Vec::with_capacity(n);
         for (i, c) in model.concepts.iter().enumerate() {
             let start = atoms.len() as u32;
             atoms.push(ConceptId(i as u32));
             if let Detail::Product(p) = &c.detail {
                 atoms.extend(p.ingredients.iter().map(|i| i.substance));
             }
-            atom_ranges.push((start, atoms.len() as u32));
+            let end = atoms.len() as u32;
+            atom_ranges.push((start, end));
+            substance_ranges.push(match c.detail {
+                Detail::Substance(_) => (start, start + 1),
+                Detail::Product(_) => (start + 1, end),
+                _ => (start, start),
+            });
         }
         let mut probe_atoms = Vec::with_capacity(n);
         let mut probe_ranges = Vec::with_capacity(n);
@@ -373,6 +383,7 @@ impl Index {
             names,
             atom_ranges,
             atoms,
+            substance_ranges,
             probe_ranges,
             probe_atoms,
             partners: partners.into(),
@@ -465,6 +476,14 @@ impl Index {
     #[inline]
     pub fn atoms(&self, c: ConceptId) -> &[ConceptId] {
         let (start, end) = self.atom_ranges[c.0 as usize];
+        &self.atoms[start as usize..end as usize]
+    }
+
+    /// The substances an item of concept `c` contains: `c` itself for a substance, a product's
+    /// ingredients in the product's order, none for anything else.
+    #[inline]
+    pub fn substances(&self, c: ConceptId) -> &[ConceptId] {
+        let (start, end) = self.substance_ranges[c.0 as usize];
         &self.atoms[start as usize..end as usize]
     }
 
@@ -670,5 +689,21 @@ mod tests {
             }
         }
         assert!(found > 100, "the bundled data has pairs with rules");
+    }
+
+    /// A concept's substances are a substance itself and a product's ingredients, in order.
+    #[test]
+    fn substances_are_the_ingredients() {
+        let kb = KnowledgeBase::bundled();
+        let index = Index::compile(kb.model(), kb.graph());
+        for (i, c) in kb.model().concepts.iter().enumerate() {
+            let id = ConceptId(i as u32);
+            let expected: Vec<ConceptId> = match &c.detail {
+                Detail::Substance(_) => vec![id],
+                Detail::Product(p) => p.ingredients.iter().map(|i| i.substance).collect(),
+                _ => Vec::new(),
+            };
+            assert_eq!(index.substances(id), &expected[..], "{}", c.id);
+        }
     }
 }

@@ -28,7 +28,7 @@ impl<'a> Limits<'a, '_> {
         let mut holders = std::mem::take(&mut spare.holders);
         holders.reserve(known.len() * 2);
         for k in known {
-            for (s, _) in super::ingredients(self.model, k.concept) {
+            for &s in self.index.substances(k.concept) {
                 holders.push((s, k.input, k.id, k.rank));
             }
         }

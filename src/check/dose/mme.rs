@@ -107,7 +107,7 @@ pub(crate) fn check<'a>(
     let mut notes: Vec<Cow<'a, str>> = Vec::new();
     let mut any_dosed = false;
     for k in known {
-        for (s, _) in super::ingredients(model, k.concept) {
+        for &s in index.substances(k.concept) {
             if !index.is_opioid(s) {
                 continue;
             }

@@ -288,10 +288,10 @@ fn expand<'a>(
     let too_large = || SkipReason::Fixed("the dose is too large to compute");
     for k in known {
         let item = (k.id, k.rank);
-        let parts = ingredients(model, k.concept);
         let Some(dose) = k.item.dose else {
-            if parts.clone().any(|(s, _)| dose_relevant(index, s)) {
-                let opioid = parts.clone().any(|(s, _)| index.is_opioid(s));
+            let substances = index.substances(k.concept);
+            if substances.iter().any(|&s| dose_relevant(index, s)) {
+                let opioid = substances.iter().any(|&s| index.is_opioid(s));
                 out.skip_checks(
                     item,
                     checks::no_dose(opioid),
@@ -300,7 +300,7 @@ fn expand<'a>(
             }
             continue;
         };
-        for (substance, strength) in parts {
+        for (substance, strength) in ingredients(model, k.concept) {
             // The amount of this ingredient in one dose, in mcg or mcg/h.
             let amount: Result<(Quantity, Ratio), SkipReason<'a>> =
                 match (dose.unit.dimension(), strength) {
