@@ -194,76 +194,106 @@ impl<'a> Limits<'a, '_> {
     ) -> Applied<'a> {
         let mut out = Applied::default();
         for band in limit.bands.iter() {
-            let raw = match kind {
-                Kind::Single => band.max_single,
-                Kind::Daily => band.max_daily,
-                Kind::Days => None,
-            };
-            // The limit in base units; `Err` when it needs the weight and there is none.
-            let (value, per_kg): (Result<Ratio, ()>, Option<Amount>) = match (kind, raw) {
-                (Kind::Days, _) => match band.max_days {
-                    Some(d) => (Ok(Ratio::from_int(d as i64)), None),
-                    None => continue,
-                },
-                (_, None) => continue,
-                (_, Some(raw)) => {
-                    if Quantity::of(raw.unit) != Some(quantity) {
-                        out.other_quantity = true;
-                        continue;
-                    }
-                    let base = raw.in_base().unwrap_or(Ratio::ZERO);
-                    if raw.unit.dimension() == Dimension::MassPerKg {
-                        let v = match self.patient.weight() {
-                            Some(w) => base.checked_mul(w).ok_or(()),
-                            None => Err(()),
-                        };
-                        (v, Some(raw))
-                    } else {
-                        (Ok(base), None)
-                    }
-                }
-            };
-            match (self.patient.covers(self.index, band), value) {
-                (Covers::No, _) => {}
-                (Covers::Yes, Ok(v)) => {
-                    if out.chosen.is_none_or(|c| v < c.value) {
-                        out.chosen = Some(Chosen {
-                            value: v,
-                            band,
-                            per_kg,
-                        });
-                    }
-                }
-                (Covers::Yes, Err(())) => out.unknown.push(Unevaluated {
-                    band,
-                    missing: Missing {
-                        weight_for_limit: true,
-                        ..Missing::default()
-                    },
-                    value: None,
-                }),
-                (Covers::Unknown(mut missing), v) => {
-                    missing.weight_for_limit = v.is_err();
-                    out.unknown.push(Unevaluated {
-                        band,
-                        missing,
-                        value: v.ok(),
-                    })
-                }
-            }
+            self.consider(band, kind, quantity, &mut None, &mut out);
         }
         out
     }
 
+    /// [`Limits::applied`] for every kind, in the order of [`KINDS`], in one pass over the
+    /// bands: whether a band covers the patient is found once for all the kinds it sets.
+    fn applied_all(&self, limit: &'a DoseLimit, quantity: Quantity) -> [Applied<'a>; 3] {
+        let mut all = <[Applied<'a>; 3]>::default();
+        let [single, daily, days] = &mut all;
+        for band in limit.bands.iter() {
+            let mut covers = None;
+            self.consider(band, Kind::Single, quantity, &mut covers, single);
+            self.consider(band, Kind::Daily, quantity, &mut covers, daily);
+            self.consider(band, Kind::Days, quantity, &mut covers, days);
+        }
+        all
+    }
+
+    /// Adds one band's limit of one kind to `out`. `covers` is whether the band covers the
+    /// patient, found here when first needed.
+    #[inline(always)]
+    fn consider(
+        &self,
+        band: &'a Band,
+        kind: Kind,
+        quantity: Quantity,
+        covers: &mut Option<Covers>,
+        out: &mut Applied<'a>,
+    ) {
+        let raw = match kind {
+            Kind::Single => band.max_single,
+            Kind::Daily => band.max_daily,
+            Kind::Days => None,
+        };
+        // The limit in base units; `Err` when it needs the weight and there is none.
+        let (value, per_kg): (Result<Ratio, ()>, Option<Amount>) = match (kind, raw) {
+            (Kind::Days, _) => match band.max_days {
+                Some(d) => (Ok(Ratio::from_int(d as i64)), None),
+                None => return,
+            },
+            (_, None) => return,
+            (_, Some(raw)) => {
+                if Quantity::of(raw.unit) != Some(quantity) {
+                    out.other_quantity = true;
+                    return;
+                }
+                let base = raw.in_base().unwrap_or(Ratio::ZERO);
+                if raw.unit.dimension() == Dimension::MassPerKg {
+                    let v = match self.patient.weight() {
+                        Some(w) => base.checked_mul(w).ok_or(()),
+                        None => Err(()),
+                    };
+                    (v, Some(raw))
+                } else {
+                    (Ok(base), None)
+                }
+            }
+        };
+        match (
+            *covers.get_or_insert_with(|| self.patient.covers(self.index, band)),
+            value,
+        ) {
+            (Covers::No, _) => {}
+            (Covers::Yes, Ok(v)) => {
+                if out.chosen.is_none_or(|c| v < c.value) {
+                    out.chosen = Some(Chosen {
+                        value: v,
+                        band,
+                        per_kg,
+                    });
+                }
+            }
+            (Covers::Yes, Err(())) => out.unknown.push(Unevaluated {
+                band,
+                missing: Missing {
+                    weight_for_limit: true,
+                    ..Missing::default()
+                },
+                value: None,
+            }),
+            (Covers::Unknown(mut missing), v) => {
+                missing.weight_for_limit = v.is_err();
+                out.unknown.push(Unevaluated {
+                    band,
+                    missing,
+                    value: v.ok(),
+                })
+            }
+        }
+    }
+
     /// Compares one ingredient's dose with one dose limit.
     fn evaluate(&self, d: &Dosed<'a>, limit: &'a DoseLimit, each: &mut impl FnMut(Outcome<'a>)) {
-        for kind in KINDS {
+        for (kind, applied) in KINDS.into_iter().zip(self.applied_all(limit, d.quantity)) {
             let value = match kind {
                 Kind::Single => Some(d.single),
                 Kind::Daily => d.daily,
                 Kind::Days => d.days.map(|n| Ratio::from_int(n as i64)),
             };
-            let applied = self.applied(limit, kind, d.quantity);
             if applied.chosen.is_none() && applied.unknown.is_empty() {
                 if applied.other_quantity {
                     each(Outcome::OtherQuantity { kind });

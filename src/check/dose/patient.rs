@@ -64,6 +64,7 @@ impl CrclMethod {
 }
 
 /// Whether a band covers the patient.
+#[derive(Clone, Copy)]
 pub(crate) enum Covers {
     /// It does.
     Yes,
