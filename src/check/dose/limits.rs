@@ -225,22 +225,28 @@ impl<'a> Limits<'a, '_> {
         out: &mut Applied<'a>,
     ) {
         let raw = match kind {
-            Kind::Single => band.max_single,
-            Kind::Daily => band.max_daily,
+            Kind::Single => band.max_single.as_ref(),
+            Kind::Daily => band.max_daily.as_ref(),
             Kind::Days => None,
         };
-        // The limit in base units; `Err` when it needs the weight and there is none.
-        let (value, per_kg): (Result<Ratio, ()>, Option<Amount>) = match (kind, raw) {
-            (Kind::Days, _) => match band.max_days {
-                Some(d) => (Ok(Ratio::from_int(d as i64)), None),
-                None => return,
-            },
+        match (kind, raw) {
+            (Kind::Days, _) if band.max_days.is_none() => return,
+            (Kind::Days, _) => {}
             (_, None) => return,
             (_, Some(raw)) => {
                 if Quantity::of(raw.unit) != Some(quantity) {
                     out.other_quantity = true;
                     return;
                 }
+            }
+        }
+        let covers = *covers.get_or_insert_with(|| self.patient.covers(self.index, band));
+        if let Covers::No = covers {
+            return;
+        }
+        // The limit in base units; `Err` when it needs the weight and there is none.
+        let (value, per_kg): (Result<Ratio, ()>, Option<&Amount>) = match (raw, band.max_days) {
+            (Some(raw), _) => {
                 let base = raw.in_base().unwrap_or(Ratio::ZERO);
                 if raw.unit.dimension() == Dimension::MassPerKg {
                     let v = match self.patient.weight() {
@@ -252,18 +258,16 @@ impl<'a> Limits<'a, '_> {
                     (Ok(base), None)
                 }
             }
+            (None, days) => (Ok(Ratio::from_int(days.unwrap_or(0) as i64)), None),
         };
-        match (
-            *covers.get_or_insert_with(|| self.patient.covers(self.index, band)),
-            value,
-        ) {
+        match (covers, value) {
             (Covers::No, _) => {}
             (Covers::Yes, Ok(v)) => {
                 if out.chosen.is_none_or(|c| v < c.value) {
                     out.chosen = Some(Chosen {
                         value: v,
                         band,
-                        per_kg,
+                        per_kg: per_kg.copied(),
                     });
                 }
             }
