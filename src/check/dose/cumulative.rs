@@ -33,15 +33,19 @@ impl<'a> Limits<'a, '_> {
             }
         }
         // Most substances are held by one item. Only the holders of a substance whose bit (its
-        // id modulo 128) two holders set can share it with another item: only those are sorted
+        // id modulo 64) two holders set can share it with another item: only those are sorted
         // into groups.
-        let (mut once, mut twice) = (0u128, 0u128);
+        let bit = |h: &Holder<'_>| 1u64 << (h.0.0 % 64);
+        let (mut once, mut twice) = (0, 0);
         for h in holders.iter() {
-            let bit = 1u128 << (h.0.0 % 128);
-            twice |= once & bit;
-            once |= bit;
+            twice |= once & bit(h);
+            once |= bit(h);
         }
-        holders.retain(|h| twice & (1u128 << (h.0.0 % 128)) != 0);
+        if twice == 0 {
+            holders.clear();
+        } else {
+            holders.retain(|h| twice & bit(h) != 0);
+        }
         holders.sort_unstable_by_key(|h| (h.0, h.1));
         holders.dedup_by_key(|h| (h.0, h.1));
         for group in holders.chunk_by(|a, b| a.0 == b.0) {

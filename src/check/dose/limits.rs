@@ -292,7 +292,8 @@ impl<'a> Limits<'a, '_> {
 
     /// Compares one ingredient's dose with one dose limit.
     fn evaluate(&self, d: &Dosed<'a>, limit: &'a DoseLimit, each: &mut impl FnMut(Outcome<'a>)) {
-        for (kind, applied) in KINDS.into_iter().zip(self.applied_all(limit, d.quantity)) {
+        let all = self.applied_all(limit, d.quantity);
+        for (kind, applied) in KINDS.into_iter().zip(&all) {
             let value = match kind {
                 Kind::Single => Some(d.single),
                 Kind::Daily => d.daily,
@@ -321,7 +322,7 @@ impl<'a> Limits<'a, '_> {
                     continue;
                 }
             }
-            for u in applied.unknown {
+            for u in &applied.unknown {
                 if u.value.is_none_or(|m| value > m) {
                     each(Outcome::Unknown {
                         kind,
