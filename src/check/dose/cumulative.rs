@@ -8,7 +8,7 @@ use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, dose_relevant};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
 use crate::index::Rank;
-use crate::model::DoseLimit;
+use crate::model::{ConceptId, DoseLimit};
 use crate::report::words::{DoseFinding, DoseWords, SkipReason};
 use crate::report::{Contribution, DoseDetail, Finding, Items, NotCounted, Origin};
 use crate::units::Ratio;
@@ -24,27 +24,28 @@ impl<'a> Limits<'a, '_> {
         out: &mut Out<'a, '_>,
         spare: &mut Scratch<'a>,
     ) {
-        // Every item holding each substance, with or without a dose.
-        let mut holders = std::mem::take(&mut spare.holders);
-        holders.reserve(known.len() * 2);
+        // Most substances are held by one item. Only a substance whose bit (its id modulo 64)
+        // two holders set can be shared by two items: only its holders are gathered and sorted
+        // into groups.
+        let bit = |s: ConceptId| 1u64 << (s.0 % 64);
+        let (mut once, mut twice) = (0, 0);
         for k in known {
             for &s in self.index.substances(k.concept) {
-                holders.push((s, k.input, k.id, k.rank));
+                twice |= once & bit(s);
+                once |= bit(s);
             }
         }
-        // Most substances are held by one item. Only the holders of a substance whose bit (its
-        // id modulo 64) two holders set can share it with another item: only those are sorted
-        // into groups.
-        let bit = |h: &Holder<'_>| 1u64 << (h.0.0 % 64);
-        let (mut once, mut twice) = (0, 0);
-        for h in holders.iter() {
-            twice |= once & bit(h);
-            once |= bit(h);
-        }
         if twice == 0 {
-            holders.clear();
-        } else {
-            holders.retain(|h| twice & bit(h) != 0);
+            return;
+        }
+        // Every item holding each of those substances, with or without a dose.
+        let mut holders = std::mem::take(&mut spare.holders);
+        for k in known {
+            for &s in self.index.substances(k.concept) {
+                if twice & bit(s) != 0 {
+                    holders.push((s, k.input, k.id, k.rank));
+                }
+            }
         }
         holders.sort_unstable_by_key(|h| (h.0, h.1));
         holders.dedup_by_key(|h| (h.0, h.1));
