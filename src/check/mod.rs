@@ -348,32 +348,47 @@ impl<'a> Checker<'a> {
         out.clear();
         for &x in self.index.probe_atoms(cx) {
             for &y in self.index.probe_atoms(cy) {
-                if x == y {
-                    continue;
-                }
-                for hit in self.index.pair(x, y) {
-                    // Most rules have no route and no required condition: settled from the
-                    // index's byte of facts, without reading the rule itself.
-                    let facts = self.index.rule_facts(hit.rule());
-                    let fits = !facts.has_route() || {
-                        let (x_is_a, y_is_a) = if x < y {
-                            (hit.low_is_a(), hit.low_is_b())
-                        } else {
-                            (hit.low_is_b(), hit.low_is_a())
-                        };
-                        let RuleKind::Interaction { a, b } = self.model.rule(hit.rule()).kind
-                        else {
-                            continue;
-                        };
-                        (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
-                            || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx))
-                    };
-                    if fits && self.applies_by_facts(hit.rule()) {
-                        out.push(hit.rule());
-                    }
+                if x != y {
+                    self.fitting((x, rx), (y, ry), self.index.pair(x, y), out);
                 }
             }
         }
+        self.settle(out);
+    }
+
+    /// Adds to `out` the rules among `hits` (the index's hits for atoms `x` and `y`) whose routes
+    /// fit and whose required conditions the patient has.
+    fn fitting(
+        &self,
+        (x, rx): (ConceptId, Option<Route>),
+        (y, ry): (ConceptId, Option<Route>),
+        hits: &[crate::index::Hit],
+        out: &mut Vec<RuleId>,
+    ) {
+        for hit in hits {
+            // Most rules have no route and no required condition: settled from the
+            // index's byte of facts, without reading the rule itself.
+            let facts = self.index.rule_facts(hit.rule());
+            let fits = !facts.has_route() || {
+                let (x_is_a, y_is_a) = if x < y {
+                    (hit.low_is_a(), hit.low_is_b())
+                } else {
+                    (hit.low_is_b(), hit.low_is_a())
+                };
+                let RuleKind::Interaction { a, b } = self.model.rule(hit.rule()).kind else {
+                    continue;
+                };
+                (x_is_a && Self::route_ok(a, rx) && Self::route_ok(b, ry))
+                    || (y_is_a && Self::route_ok(a, ry) && Self::route_ok(b, rx))
+            };
+            if fits && self.applies_by_facts(hit.rule()) {
+                out.push(hit.rule());
+            }
+        }
+    }
+
+    /// Sorts the rules of a pair, without repeats, and drops those a more specific one refines.
+    fn settle(&self, out: &mut Vec<RuleId>) {
         if out.len() > 1 {
             out.sort_unstable();
             out.dedup();
@@ -532,8 +547,15 @@ impl<'a> Checker<'a> {
                 match (atoms_i, atoms_j) {
                     ([], _) | (_, []) => continue,
                     ([x], [y]) => {
-                        if self.index.pair(*x, *y).is_empty() {
+                        let hits = self.index.pair(*x, *y);
+                        if hits.is_empty() {
                             continue;
+                        }
+                        if !repeats {
+                            // Two single atoms, each listed once: the hits just read are all.
+                            rules.clear();
+                            self.fitting((*x, xi.1), (*y, xj.1), hits, &mut rules);
+                            self.settle(&mut rules);
                         }
                     }
                     _ => {
@@ -542,7 +564,14 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, &mut rules);
+                if repeats || !matches!((atoms_i, atoms_j), ([_], [_])) {
+                    self.pair_rules_any_route(
+                        (i, xi.0),
+                        (Some(j), xj.0, xj.1),
+                        repeats,
+                        &mut rules,
+                    );
+                }
                 for &r in &rules {
                     let f = self.rule_finding(FindingKind::Interaction, r, Items::two(id_i, id_j));
                     self.findings.push(f);
