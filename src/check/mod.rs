@@ -544,33 +544,35 @@ impl<'a> Checker<'a> {
                 // Most pairs of items have no rule at all: settle that in a probe per pair of
                 // atoms (one for two substances).
                 let atoms_j = self.index.probe_atoms(kj.concept);
-                match (atoms_i, atoms_j) {
+                let single = match (atoms_i, atoms_j) {
                     ([], _) | (_, []) => continue,
                     ([x], [y]) => {
                         let hits = self.index.pair(*x, *y);
                         if hits.is_empty() {
                             continue;
                         }
-                        if !repeats {
-                            // Two single atoms, each listed once: the hits just read are all.
-                            rules.clear();
-                            self.fitting((*x, xi.1), (*y, xj.1), hits, &mut rules);
-                            self.settle(&mut rules);
-                        }
+                        Some((*x, *y, hits))
                     }
                     _ => {
                         if !self.index.any_pair(ki.concept, kj.concept) {
                             continue;
                         }
+                        None
                     }
-                }
-                if repeats || !matches!((atoms_i, atoms_j), ([_], [_])) {
-                    self.pair_rules_any_route(
+                };
+                match single {
+                    // Two single atoms, each listed once: the hits just read are all there is.
+                    Some((x, y, hits)) if !repeats => {
+                        rules.clear();
+                        self.fitting((x, xi.1), (y, xj.1), hits, &mut rules);
+                        self.settle(&mut rules);
+                    }
+                    _ => self.pair_rules_any_route(
                         (i, xi.0),
                         (Some(j), xj.0, xj.1),
                         repeats,
                         &mut rules,
-                    );
+                    ),
                 }
                 for &r in &rules {
                     let f = self.rule_finding(FindingKind::Interaction, r, Items::two(id_i, id_j));
