@@ -61,6 +61,15 @@ pub(crate) fn per_kg_measure(kind: Kind, a: Amount) -> Measure {
     }
 }
 
+/// What one band sets for one kind of limit.
+#[derive(Clone, Copy)]
+enum BandSets<'m> {
+    /// A single or daily maximum: a mass, rate or per-kg amount.
+    Amount(&'m Amount),
+    /// A course length in days.
+    Days(u32),
+}
+
 /// The limit of one kind that applies to the patient.
 #[derive(Clone, Copy)]
 pub(crate) struct Chosen<'m> {
@@ -224,20 +233,18 @@ impl<'a> Limits<'a, '_> {
         covers: &mut Option<Covers>,
         out: &mut Applied<'a>,
     ) {
-        let raw = match kind {
-            Kind::Single => band.max_single.as_ref(),
-            Kind::Daily => band.max_daily.as_ref(),
-            Kind::Days => None,
+        let set = match kind {
+            Kind::Single => band.max_single.as_ref().map(BandSets::Amount),
+            Kind::Daily => band.max_daily.as_ref().map(BandSets::Amount),
+            Kind::Days => band.max_days.map(BandSets::Days),
         };
-        match (kind, raw) {
-            (Kind::Days, _) if band.max_days.is_none() => return,
-            (Kind::Days, _) => {}
-            (_, None) => return,
-            (_, Some(raw)) => {
-                if Quantity::of(raw.unit) != Some(quantity) {
-                    out.other_quantity = true;
-                    return;
-                }
+        let Some(set) = set else {
+            return;
+        };
+        if let BandSets::Amount(raw) = set {
+            if Quantity::of(raw.unit) != Some(quantity) {
+                out.other_quantity = true;
+                return;
             }
         }
         let covers = *covers.get_or_insert_with(|| self.patient.covers(self.index, band));
@@ -245,8 +252,8 @@ impl<'a> Limits<'a, '_> {
             return;
         }
         // The limit in base units; `Err` when it needs the weight and there is none.
-        let (value, per_kg): (Result<Ratio, ()>, Option<&Amount>) = match (raw, band.max_days) {
-            (Some(raw), _) => {
+        let (value, per_kg): (Result<Ratio, ()>, Option<&Amount>) = match set {
+            BandSets::Amount(raw) => {
                 let base = raw.in_base().unwrap_or(Ratio::ZERO);
                 if raw.unit.dimension() == Dimension::MassPerKg {
                     let v = match self.patient.weight() {
@@ -258,7 +265,7 @@ impl<'a> Limits<'a, '_> {
                     (Ok(base), None)
                 }
             }
-            (None, days) => (Ok(Ratio::from_int(days.unwrap_or(0) as i64)), None),
+            BandSets::Days(days) => (Ok(Ratio::from_int(days as i64)), None),
         };
         match (covers, value) {
             (Covers::No, _) => {}
