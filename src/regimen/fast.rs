@@ -386,9 +386,9 @@ impl<'a> Parser<'a> {
     /// An item, read, checked and written as `list[at]` (over the item there, reusing its id's
     /// storage, or pushed when `at` is the list's length): `None` when it is not of the shape
     /// this reader knows or the checks refuse it. It answers as `super::item` does on the item
-    /// the serde reader reads
-    /// (the same checks, most by the same code; see [`whole`] and [`unit`] for the others);
-    /// the order of the checks does not matter here, since any refusal is `None`.
+    /// the serde reader reads (the same checks, most by the same code; see [`whole`] and
+    /// [`unit`] for the others); the order of the checks does not matter here, since any refusal
+    /// is `None`.
     fn item(&mut self, list: &mut Vec<Item>, at: usize) -> Option<()> {
         let mut seen = 0;
         let mut id = None;
