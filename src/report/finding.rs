@@ -627,7 +627,8 @@ impl<'a> Finding<'a> {
 
     /// A number that orders findings as [`Finding::order`] does as far as it goes (severity,
     /// kind, rule, the first two items), when every rank in it is exact: two findings with
-    /// different keys are in key order; equal keys say nothing.
+    /// different keys are in key order; equal keys say nothing. Never 0; its lowest
+    /// [`Finding::KEY_FREE_BITS`] bits are 0, free for the caller.
     #[inline]
     pub(crate) fn key(&self) -> Option<u128> {
         let ranks = self.items.ranks();
@@ -637,14 +638,19 @@ impl<'a> Finding<'a> {
         let item = |k: usize| ranks.get(k).map_or(Some(0), |&r| exact(r).map(|r| r + 1));
         let rule = exact(self.rank)?;
         let severity = 7 - self.severity as u128;
+        // Three bits of severity (3 to 7), eight of kind, 32 of rule, 33 for each item's
+        // rank plus one (0 for no item).
         Some(
-            severity << 124
-                | (self.kind as u128) << 116
-                | (rule as u128) << 80
-                | (item(0)? as u128) << 40
-                | item(1)? as u128,
+            severity << 125
+                | (self.kind as u128) << 117
+                | (rule as u128) << 85
+                | (item(0)? as u128) << 52
+                | (item(1)? as u128) << Self::KEY_FREE_BITS,
         )
     }
+
+    /// How many of the lowest bits of a [`Finding::key`] are 0.
+    pub(crate) const KEY_FREE_BITS: u32 = 19;
 
     /// The canonical order: most severe first, then by kind, rule id, item ids, condition,
     /// allergy, input and summary, each compared as text (through ranks where they tell).

@@ -225,17 +225,48 @@ pub struct MonitoringNeed<'a> {
     _model: std::marker::PhantomData<&'a ()>,
 }
 
-/// Puts `v` in the order of `order` (a permutation: `v[i]` becomes the old `v[order[i].1]`),
-/// by swaps, in place.
-fn permute<T>(v: &mut [T], order: &[(u128, u32)]) {
+/// Puts `v` in the order of `from` (a permutation: `v[i]` becomes the old `v[from(i)]`), by
+/// swaps, in place.
+#[inline]
+fn permute<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
     for i in 0..v.len() {
-        let mut j = order[i].1 as usize;
+        let mut j = from(i);
         // Elements before `i` are in place; the one wanted may have been swapped away.
         while j < i {
-            j = order[j].1 as usize;
+            j = from(j);
         }
-        v.swap(i, j);
+        if j != i {
+            v.swap(i, j);
+        }
     }
+}
+
+/// Sorts findings by their keys alone, which is their canonical order when every key is known
+/// and no two are equal (as nearly always); returns false, leaving them as they were,
+/// otherwise. Each key carries its finding's position in its low bits, so the sort moves one
+/// number per finding and the findings themselves are moved once, into place.
+fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
+    const INLINE: usize = 48;
+    let n = findings.len();
+    if n > INLINE {
+        return false;
+    }
+    let mut keys = [0u128; INLINE];
+    let keys = &mut keys[..n];
+    for (i, (k, f)) in keys.iter_mut().zip(findings.iter()).enumerate() {
+        match f.key() {
+            Some(key) => *k = key | i as u128,
+            None => return false,
+        }
+    }
+    keys.sort_unstable();
+    let free = Finding::KEY_FREE_BITS;
+    if keys.windows(2).any(|w| w[0] >> free == w[1] >> free) {
+        return false;
+    }
+    let mask = (1u128 << free) - 1;
+    permute(findings, |i| (keys[i] & mask) as usize);
+    true
 }
 
 /// Sorts stably by `cmp`, through positions: an element is moved at most once per cycle, and
@@ -278,7 +309,7 @@ fn sort_in_place<T, R>(
         });
     }
     if order.windows(2).any(|w| w[0].1 > w[1].1) {
-        permute(v, order);
+        permute(v, |i| order[i].1 as usize);
     }
     after(v, order)
 }
@@ -309,7 +340,7 @@ impl<'a> Report<'a> {
         mut findings: Vec<Finding<'a>>,
         mut skipped: Vec<Skipped<'a>>,
     ) -> Report<'a> {
-        if findings.len() > 1 {
+        if findings.len() > 1 && !sort_by_keys(&mut findings) {
             let key = |f: &Finding<'_>| f.key().unwrap_or(0);
             let any = sort_in_place(&mut findings, key, Finding::order, |v, keys| {
                 // Without allocating when, as nearly always, no finding repeats another.
