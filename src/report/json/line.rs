@@ -5,10 +5,12 @@
 //! form, over generated regimens.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::index::Rank;
 use crate::model::{Citation, Model, MonitoringId};
 use crate::regimen::RegimenId;
+use crate::vocab::{Evidence, FindingKind, Severity};
 
 use super::super::{DoseDetail, Finding, Measure, Overridden, Reason, Report, Resolved, Skipped};
 use super::out::{Out, Window};
@@ -164,19 +166,49 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
 /// the numbers): its id, kind, severity, items, rule, condition, allergy or input, and (when
 /// not `texts`) evidence, written through one [`Window`](super::out::Window).
 fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
-    /// Enough for the keys, punctuation and vocabulary words (under 150 bytes).
+    /// Enough for the keys, punctuation and vocabulary words (under 150 bytes), and the
+    /// padding of [`Words`] past them.
     const FIXED: usize = 256;
+    // Each part read once: the rule, the condition or allergy (true for a condition), the
+    // input.
     let rule = f.rule();
+    let about = match (f.condition_ranked(), f.allergy_ranked()) {
+        (Some(c), _) => Some((true, c)),
+        (None, Some(a)) => Some((false, a)),
+        (None, None) => None,
+    };
+    let input = f.input();
+    let part = |s: &str| 6 * s.len() + 2;
+    let id_room = rule.len()
+        + 1
+        + f.items().iter().map(|i| part(i)).sum::<usize>()
+        + about.map_or(0, |a| part(a.1.0));
     // The id's parts are written again (items, rule, condition or allergy); the input once.
-    let bound = FIXED + Window::SLACK + 2 * id_room(f) + f.input().map_or(0, |s| 6 * s.len() + 2);
+    let bound = FIXED + Window::SLACK + 2 * id_room + input.map_or(0, part);
     o.window(bound, |w| {
+        let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
+            if rank.is_exact() {
+                w.id_piece(s);
+            } else {
+                w.escaped(s);
+            }
+        };
         w.raw("{\"id\":\"");
-        id_pieces(w, f);
-        w.raw("\",\"kind\":");
-        w.id(f.kind.as_str());
-        w.raw(",\"severity\":");
-        w.id(f.severity.as_str());
-        w.raw(",\"items\":[");
+        w.id_piece(rule);
+        w.raw("/");
+        for (i, (item, rank)) in f.items_ranked().enumerate() {
+            if i > 0 {
+                w.raw("+");
+            }
+            piece(w, item, rank);
+        }
+        if let Some((_, (c, rank))) = about {
+            w.raw("@");
+            piece(w, c, rank);
+        }
+        let words = words();
+        let (bytes, len) = &words.kind_severity[f.kind as usize][f.severity as usize];
+        w.padded(bytes, *len as usize);
         for (i, (item, rank)) in f.items_ranked().enumerate() {
             if i > 0 {
                 w.raw(",");
@@ -189,21 +221,71 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
         }
         w.raw("],\"rule\":");
         w.id(rule);
-        for (key, value) in [
-            (",\"condition\":", f.condition()),
-            (",\"allergy\":", f.allergy()),
-            (",\"input\":", f.input()),
-        ] {
-            if let Some(v) = value {
-                w.raw(key);
-                w.str(v);
+        match (about, input) {
+            (Some((true, (c, _))), _) => {
+                w.raw(",\"condition\":");
+                w.str(c);
             }
+            (Some((false, (a, _))), _) => {
+                w.raw(",\"allergy\":");
+                w.str(a);
+            }
+            (None, Some(i)) => {
+                w.raw(",\"input\":");
+                w.str(i);
+            }
+            (None, None) => {}
         }
         if let Some(e) = f.evidence().filter(|_| !texts) {
-            w.raw(",\"evidence\":");
-            w.id(e.as_str());
+            let (bytes, len) = &words.evidence[e as usize];
+            w.padded(bytes, *len as usize);
         }
     });
+}
+
+/// Bytes of JSON that are the same on every finding of a kind, severity or evidence level,
+/// each padded with zeroes to a whole number of words so that it is copied in a few fixed
+/// stores, with its length.
+struct Words {
+    /// `","kind":"interaction","severity":"major","items":[` by kind and severity.
+    kind_severity: [[([u8; 80], u8); Severity::ALL.len()]; FindingKind::ALL.len()],
+    /// `,"evidence":"established"` by evidence level.
+    evidence: [([u8; 32], u8); Evidence::ALL.len()],
+}
+
+/// [`Words`], made on first use.
+fn words() -> &'static Words {
+    static WORDS: OnceLock<Words> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        fn padded<const N: usize>(parts: &[&str]) -> ([u8; N], u8) {
+            let mut bytes = [0; N];
+            let mut len = 0;
+            for p in parts {
+                bytes[len..len + p.len()].copy_from_slice(p.as_bytes());
+                len += p.len();
+            }
+            (bytes, len as u8)
+        }
+        let mut words = Words {
+            kind_severity: [[([0; 80], 0); Severity::ALL.len()]; FindingKind::ALL.len()],
+            evidence: [([0; 32], 0); Evidence::ALL.len()],
+        };
+        for &kind in FindingKind::ALL {
+            for &severity in Severity::ALL {
+                words.kind_severity[kind as usize][severity as usize] = padded(&[
+                    "\",\"kind\":\"",
+                    kind.as_str(),
+                    "\",\"severity\":\"",
+                    severity.as_str(),
+                    "\",\"items\":[",
+                ]);
+            }
+        }
+        for &e in Evidence::ALL {
+            words.evidence[e as usize] = padded(&[",\"evidence\":\"", e.as_str(), "\""]);
+        }
+        words
+    })
 }
 
 /// [`Finding::id`] (`rule/a+b@condition`), quoted.

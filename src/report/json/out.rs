@@ -238,6 +238,14 @@ impl Window<'_> {
         self.at += Self::FLOAT - rest.len();
     }
 
+    /// The first `len` bytes of `bytes`, which are JSON already; the rest of `bytes` (`N`
+    /// bytes in all are stored, in a few fixed stores) is room, written over after.
+    #[inline(always)]
+    pub(crate) fn padded<const N: usize>(&mut self, bytes: &[u8; N], len: usize) {
+        self.room[self.at..self.at + N].copy_from_slice(bytes);
+        self.at += len;
+    }
+
     /// Twenty bytes at most.
     #[inline(always)]
     pub(crate) fn u64(&mut self, n: u64) {
