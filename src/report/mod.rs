@@ -194,6 +194,16 @@ impl<'a> Skipped<'a> {
     }
 }
 
+impl Skipped<'_> {
+    /// `==`, told apart by the items' ranks first where both are exact.
+    fn same(&self, o: &Skipped<'_>) -> bool {
+        if self.rank != o.rank && self.rank.is_exact() && o.rank.is_exact() {
+            return false;
+        }
+        self == o
+    }
+}
+
 impl PartialEq for Skipped<'_> {
     fn eq(&self, o: &Self) -> bool {
         self.item == o.item && self.checks == o.checks && self.reason() == o.reason()
@@ -360,8 +370,14 @@ impl<'a> Report<'a> {
             }
         }
         if skipped.len() > 1 {
-            sort_in_place(&mut skipped, |_| 0, Skipped::order, |_, _| ());
-            skipped.dedup();
+            // The dose checks give theirs in order already, one entry an item.
+            if skipped
+                .windows(2)
+                .any(|w| w[0].order(&w[1]) == Ordering::Greater)
+            {
+                sort_in_place(&mut skipped, |_| 0, Skipped::order, |_, _| ());
+            }
+            skipped.dedup_by(|a, b| a.same(b));
         }
         Report {
             model,
