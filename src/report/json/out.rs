@@ -176,22 +176,6 @@ impl<'o> Out<'o> {
 /// Floats whole and smaller than this in magnitude are written without `zmij`.
 const WHOLE_FLOATS: f64 = 1e15;
 
-/// The decimal digits of `n` (as serde_json writes them, through `itoa`): `digits[at..]`.
-#[inline(always)]
-fn decimal(mut n: u64) -> ([u8; 20], usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    (digits, at)
-}
-
 /// Room of a known size, written through a position kept in a local: pieces written through a
 /// window need no check of the buffer's room each, and the compiler can keep the position in a
 /// register. Panics (a bug, never bad output) when more is written than the room it was given.
@@ -246,13 +230,16 @@ impl Window<'_> {
         self.at += len;
     }
 
-    /// Twenty bytes at most.
+    /// The decimal digits of `n`, as serde_json writes them (through `itoa`); twenty bytes at
+    /// most. Written last digit first straight into the room, its length known first.
     #[inline(always)]
-    pub(crate) fn u64(&mut self, n: u64) {
-        let (digits, at) = decimal(n);
-        let digits = &digits[at..];
-        self.room[self.at..self.at + digits.len()].copy_from_slice(digits);
-        self.at += digits.len();
+    pub(crate) fn u64(&mut self, mut n: u64) {
+        let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+        for d in self.room[self.at..self.at + len].iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        self.at += len;
     }
 
     /// As [`Out::str`].
