@@ -258,9 +258,17 @@ impl Ratio {
         // the input caps, so this cannot overflow i128 in practice; fall back to floats if it would.
         match (self.num.checked_mul(o.den), o.num.checked_mul(self.den)) {
             (Some(a), Some(b)) => a.cmp(&b),
-            _ => self.to_f64().total_cmp(&o.to_f64()),
+            _ => cmp_as_floats(*self, *o),
         }
     }
+}
+
+/// The last resort of a comparison, past 128 bits. Out of line and cold: inlined, the compiler
+/// computed both floats (a library call each) ahead of every comparison that might need them.
+#[cold]
+#[inline(never)]
+fn cmp_as_floats(a: Ratio, b: Ratio) -> Ordering {
+    a.to_f64().total_cmp(&b.to_f64())
 }
 
 impl Ord for Ratio {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::limits::{Chosen, Kind, Limits, name, per_kg_measure, shown};
+use super::limits::{Chosen, DailyLimit, Kind, Limits, name, shown};
 use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, dose_relevant};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
@@ -119,6 +119,15 @@ impl<'a> Limits<'a, '_> {
                 item,
                 amount: shown(Kind::Daily, quantity, daily),
             });
+            if let DailyLimit::Known(limit) = d.daily_limit {
+                // Found when the dose was checked: the same limits, bands and quantity.
+                if let Some((c, place, limit)) = limit {
+                    if lowest.is_none_or(|(l, _)| c.value < l.value) {
+                        lowest = Some((c, (place, limit)));
+                    }
+                }
+                continue;
+            }
             let Ok(candidates) = self.candidates(substance, d.route) else {
                 continue;
             };
@@ -154,7 +163,7 @@ impl<'a> Limits<'a, '_> {
                     max: Some(shown(Kind::Daily, quantity, c.value)),
                     band: Some(&c.band.name),
                     route: Some(limit.route),
-                    per_kg: c.per_kg.map(|a| per_kg_measure(Kind::Daily, a)),
+                    per_kg: c.per_kg(Kind::Daily),
                     crcl,
                     crcl_method,
                     contributions,

@@ -71,13 +71,51 @@ enum BandSets<'m> {
 }
 
 /// The limit of one kind that applies to the patient.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Chosen<'m> {
     /// In base units (mcg, mcg/h) or days.
     pub value: Ratio,
     pub band: &'m Band,
-    /// The band's per-kg limit, when it is one.
-    pub per_kg: Option<Amount>,
+}
+
+impl Chosen<'_> {
+    /// The band's limit of this kind as a per-kg measure, when it is one (`max` is it times
+    /// the weight).
+    pub(crate) fn per_kg(&self, kind: Kind) -> Option<Measure> {
+        let raw = match kind {
+            Kind::Single => self.band.max_single.as_ref(),
+            Kind::Daily => self.band.max_daily.as_ref(),
+            Kind::Days => None,
+        }?;
+        (raw.unit.dimension() == Dimension::MassPerKg).then(|| per_kg_measure(kind, *raw))
+    }
+}
+
+/// The lowest daily maximum that applies to one ingredient's dose (with the limit that sets
+/// it, and its place in [`Model::dose_limits`]), found while checking the dose and read again
+/// by the cumulative total, which needs the same for each item it adds up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum DailyLimit<'m> {
+    /// Not found yet.
+    Unchecked,
+    /// No band that could apply is unevaluated; the lowest maximum, when any band sets one.
+    Known(Option<(Chosen<'m>, usize, &'m DoseLimit)>),
+    /// A band that might apply could not be evaluated: the total works it out again.
+    Unknown,
+}
+
+impl<'m> DailyLimit<'m> {
+    /// The lower of two, the first of equals; unknown when either is.
+    fn lower(self, o: DailyLimit<'m>) -> DailyLimit<'m> {
+        match (self, o) {
+            (DailyLimit::Known(a), DailyLimit::Known(b)) => DailyLimit::Known(match (a, b) {
+                (Some(x), Some(y)) if y.0.value < x.0.value => Some(y),
+                (None, y) => y,
+                (x, _) => x,
+            }),
+            _ => DailyLimit::Unknown,
+        }
+    }
 }
 
 /// A band that might cover the patient but could not be evaluated.
@@ -252,30 +290,25 @@ impl<'a> Limits<'a, '_> {
             return;
         }
         // The limit in base units; `Err` when it needs the weight and there is none.
-        let (value, per_kg): (Result<Ratio, ()>, Option<&Amount>) = match set {
+        let value: Result<Ratio, ()> = match set {
             BandSets::Amount(raw) => {
                 let base = raw.in_base().unwrap_or(Ratio::ZERO);
                 if raw.unit.dimension() == Dimension::MassPerKg {
-                    let v = match self.patient.weight() {
+                    match self.patient.weight() {
                         Some(w) => base.checked_mul(w).ok_or(()),
                         None => Err(()),
-                    };
-                    (v, Some(raw))
+                    }
                 } else {
-                    (Ok(base), None)
+                    Ok(base)
                 }
             }
-            BandSets::Days(days) => (Ok(Ratio::from_int(days as i64)), None),
+            BandSets::Days(days) => Ok(Ratio::from_int(days as i64)),
         };
         match (covers, value) {
             (Covers::No, _) => {}
             (Covers::Yes, Ok(v)) => {
                 if out.chosen.is_none_or(|c| v < c.value) {
-                    out.chosen = Some(Chosen {
-                        value: v,
-                        band,
-                        per_kg: per_kg.copied(),
-                    });
+                    out.chosen = Some(Chosen { value: v, band });
                 }
             }
             (Covers::Yes, Err(())) => out.unknown.push(Unevaluated {
@@ -297,9 +330,21 @@ impl<'a> Limits<'a, '_> {
         }
     }
 
-    /// Compares one ingredient's dose with one dose limit.
-    fn evaluate(&self, d: &Dosed<'a>, limit: &'a DoseLimit, each: &mut impl FnMut(Outcome<'a>)) {
+    /// Compares one ingredient's dose with one dose limit. Returns what its bands set as the
+    /// daily maximum, for the cumulative total.
+    fn evaluate(
+        &self,
+        d: &Dosed<'a>,
+        (place, limit): (usize, &'a DoseLimit),
+        each: &mut impl FnMut(Outcome<'a>),
+    ) -> DailyLimit<'a> {
         let all = self.applied_all(limit, d.quantity);
+        let daily = &all[1];
+        let daily = if daily.unknown.is_empty() {
+            DailyLimit::Known(daily.chosen.map(|c| (c, place, limit)))
+        } else {
+            DailyLimit::Unknown
+        };
         for (kind, applied) in KINDS.into_iter().zip(&all) {
             let value = match kind {
                 Kind::Single => Some(d.single),
@@ -341,23 +386,30 @@ impl<'a> Limits<'a, '_> {
                 }
             }
         }
+        daily
     }
 
-    /// Checks one ingredient of one item against its dose limit.
-    pub(crate) fn check_item(&self, d: &Dosed<'a>, out: &mut Out<'a, '_>) {
+    /// Checks one ingredient of one item against its dose limit, and keeps the daily maximum
+    /// that applies to it for the cumulative total.
+    pub(crate) fn check_item(&self, d: &mut Dosed<'a>, out: &mut Out<'a, '_>) {
+        d.daily_limit = self.check_limits(d, out);
+    }
+
+    /// [`Limits::check_item`]: the checks, returning the lowest daily maximum among the limits
+    /// that may apply (the first of equals, by place in the index).
+    fn check_limits(&self, d: &Dosed<'a>, out: &mut Out<'a, '_>) -> DailyLimit<'a> {
         let item = (d.item, d.rank);
         let candidates = match self.candidates(d.substance, d.route) {
             Ok(c) => c,
             Err(reason) => {
                 out.skip(item, checks::DOSE_LIMIT, reason);
-                return;
+                return DailyLimit::Known(None);
             }
         };
         if let Some((place, limit)) = candidates.single() {
-            self.evaluate(d, limit, &mut |outcome| {
+            return self.evaluate(d, (place, limit), &mut |outcome| {
                 self.report(d, (place, limit), outcome, out)
             });
-            return;
         }
         // No route, and the limits differ by route. A dose within every one of them is within
         // its limit whatever the route. A dose over every route's limit of one kind is over it
@@ -366,11 +418,13 @@ impl<'a> Limits<'a, '_> {
         // could not be compared (no `days`, a band needing the weight) is noted once a kind.
         let mut outcomes: Vec<(usize, &'a DoseLimit, Outcome<'a>)> = Vec::new();
         let mut routes = 0;
+        let mut lowest = DailyLimit::Known(None);
         for (place, limit) in candidates.iter() {
             routes += 1;
-            self.evaluate(d, limit, &mut |outcome| {
+            let daily = self.evaluate(d, (place, limit), &mut |outcome| {
                 outcomes.push((place, limit, outcome))
             });
+            lowest = lowest.lower(daily);
         }
         // By limit id, not by place in the data: which limit a tie goes to, and which route's
         // note comes first, must not depend on the order of the data files.
@@ -443,8 +497,10 @@ impl<'a> Limits<'a, '_> {
                 )),
             );
         }
+        lowest
     }
 
+    #[inline]
     fn report(
         &self,
         d: &Dosed<'a>,
@@ -535,7 +591,7 @@ impl<'a> Limits<'a, '_> {
             max: Some(shown(kind, q, chosen.value)),
             band: Some(&chosen.band.name),
             route: Some(limit.route),
-            per_kg: chosen.per_kg.map(|a| per_kg_measure(kind, a)),
+            per_kg: chosen.per_kg(kind),
             crcl,
             crcl_method,
             ..DoseDetail::default()

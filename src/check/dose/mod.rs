@@ -138,6 +138,8 @@ pub(crate) struct Dosed<'a> {
     pub daily: Option<Ratio>,
     /// Course length.
     pub days: Option<u32>,
+    /// The daily maximum that applies, once the dose limits are checked.
+    pub daily_limit: limits::DailyLimit<'a>,
 }
 
 /// A dose check that could not be made, before merging per item.
@@ -162,12 +164,10 @@ impl<'a> Out<'a, '_> {
     }
 
     /// Skips every check whose bit is set in `mask`, for one reason.
+    #[inline]
     fn skip_checks(&mut self, item: (&'a str, Rank), mask: u8, reason: SkipReason<'a>) {
         if self.skips.capacity() == 0 {
-            // As many as fit in under 1 KB: glibc serves such a request from its per-thread
-            // cache, while a larger one first tidies its small freed blocks.
-            self.skips
-                .reserve((1000 / std::mem::size_of::<Skip<'_>>()).max(1));
+            self.first_skip();
         }
         self.skips.push(Skip {
             item: item.0,
@@ -175,6 +175,16 @@ impl<'a> Out<'a, '_> {
             check: mask,
             reason,
         });
+    }
+
+    /// Makes room for the first skipped checks: as many as fit in under 1 KB, as glibc serves
+    /// such a request from its per-thread cache, while a larger one first tidies its small
+    /// freed blocks.
+    #[cold]
+    #[inline(never)]
+    fn first_skip(&mut self) {
+        self.skips
+            .reserve((1000 / std::mem::size_of::<Skip<'_>>()).max(1));
     }
 
     /// One `skipped` entry per item: its checks in canonical order and its reasons (sorted,
@@ -197,7 +207,10 @@ impl<'a> Out<'a, '_> {
             let first = order[start] as usize;
             let item = (skips[first].item, skips[first].rank);
             let mut end = start + 1;
-            while end < order.len() && skips[order[end] as usize].item == item.0 {
+            while end < order.len() && {
+                let next = &skips[order[end] as usize];
+                cmp_ids(next.item, next.rank, item.0, item.1).is_eq()
+            } {
                 end += 1;
             }
             let group = &order[start..end];
@@ -243,7 +256,7 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
         index,
         patient: &patient,
     };
-    for d in &dosed {
+    for d in &mut dosed {
         limits.check_item(d, &mut out);
     }
     limits.cumulative(known, &dosed, &mut out, spare);
@@ -351,6 +364,7 @@ fn expand<'a>(
                 single,
                 daily,
                 days: k.item.days,
+                daily_limit: limits::DailyLimit::Unchecked,
             });
         }
     }
