@@ -90,6 +90,11 @@ impl RuleFacts {
     }
 }
 
+/// A bit of [`Index::dose_holds`]: a substance of the concept has a dose limit or is an opioid.
+pub(crate) const HOLDS_DOSED: u8 = 1;
+/// A bit of [`Index::dose_holds`]: a substance of the concept is an opioid.
+pub(crate) const HOLDS_OPIOID: u8 = 2;
+
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
@@ -130,6 +135,8 @@ pub struct Index {
     limit_list: Vec<u32>,
     conversions: FxHashMap<(ConceptId, Route), u32>,
     opioids: Vec<bool>,
+    /// What each concept's substances are to the dose checks: [`HOLDS_DOSED`], [`HOLDS_OPIOID`].
+    dose_holds: Vec<u8>,
     /// Rank of each concept's id among the concept ids.
     concept_ranks: Box<[Rank]>,
     /// Ranks of the ids findings carry: rules, then dose limits, then MME thresholds.
@@ -379,6 +386,20 @@ impl Index {
                 }
             }
         }
+        let dose_holds = substance_ranges
+            .iter()
+            .map(|&(start, end)| {
+                atoms[start as usize..end as usize]
+                    .iter()
+                    .fold(0, |holds, s| {
+                        let (from, to) = limit_ranges[s.0 as usize];
+                        let opioid = opioids[s.0 as usize];
+                        holds
+                            | if opioid { HOLDS_OPIOID } else { 0 }
+                            | if opioid || from != to { HOLDS_DOSED } else { 0 }
+                    })
+            })
+            .collect();
         Index {
             names,
             atom_ranges,
@@ -414,6 +435,7 @@ impl Index {
             limit_list,
             conversions,
             opioids,
+            dose_holds,
             concept_ranks,
             rule_ranks,
             genes: genes.into(),
@@ -602,6 +624,14 @@ impl Index {
     #[inline]
     pub fn is_opioid(&self, substance: ConceptId) -> bool {
         self.opioids[substance.0 as usize]
+    }
+
+    /// What a concept's substances ([`Index::substances`]) are to the dose checks, as bits:
+    /// [`HOLDS_DOSED`] when one has a dose limit or is an opioid, [`HOLDS_OPIOID`] when one is
+    /// an opioid.
+    #[inline]
+    pub(crate) fn dose_holds(&self, c: ConceptId) -> u8 {
+        self.dose_holds[c.0 as usize]
     }
 
     /// The rank of a concept's id among the concept ids: comparing ranks compares the ids.

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use super::{Dosed, Out, Quantity};
 use crate::check::Known;
-use crate::index::{Index, Rank};
+use crate::index::{HOLDS_OPIOID, Index, Rank};
 use crate::model::{Model, OpioidConversion};
 use crate::report::words::{DoseFinding, DoseWords};
 use crate::report::{Contribution, DoseDetail, Finding, Items, Measure, NotCounted, Origin};
@@ -107,6 +107,9 @@ pub(crate) fn check<'a>(
     let mut notes: Vec<Cow<'a, str>> = Vec::new();
     let mut any_dosed = false;
     for k in known {
+        if index.dose_holds(k.concept) & HOLDS_OPIOID == 0 {
+            continue;
+        }
         for &s in index.substances(k.concept) {
             if !index.is_opioid(s) {
                 continue;

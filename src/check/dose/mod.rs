@@ -21,7 +21,7 @@ mod patient;
 mod route;
 
 use super::{Checker, Ids, Known};
-use crate::index::{Index, Rank, cmp_ids};
+use crate::index::{HOLDS_DOSED, HOLDS_OPIOID, Index, Rank, cmp_ids};
 use crate::model::{ConceptId, Detail, Model};
 use crate::regimen::Regimen;
 use crate::report::words::SkipReason;
@@ -196,11 +196,7 @@ impl<'a> Out<'a, '_> {
         // Sorted through their positions, not by moving the entries (large, for their reasons).
         let skips = &mut self.skips;
         order.clear();
-        order.extend(0..skips.len() as u16);
-        order.sort_unstable_by(|&a, &b| {
-            let (x, y) = (&skips[a as usize], &skips[b as usize]);
-            cmp_ids(x.item, x.rank, y.item, y.rank).then(a.cmp(&b))
-        });
+        sort_positions(skips, order);
         let mut out: Vec<Skipped<'a>> = Vec::with_capacity(skips.len());
         let mut start = 0;
         while start < order.len() {
@@ -232,6 +228,29 @@ impl<'a> Out<'a, '_> {
     }
 }
 
+/// The positions of the skipped checks in the order of their items' ids (then positions).
+fn sort_positions(skips: &[Skip<'_>], order: &mut Vec<u16>) {
+    // Items of the knowledge base, as every item with a dose is, have exact ranks: then the
+    // order is that of the numbers `rank << 16 | position`, sorted on the stack.
+    const ON_STACK: usize = 32;
+    let mut keys = [0u64; ON_STACK];
+    let n = skips.len();
+    if n <= ON_STACK && skips.iter().all(|s| s.rank.is_exact()) {
+        for ((key, s), at) in keys.iter_mut().zip(skips).zip(0u64..) {
+            *key = u64::from(s.rank.known().unwrap_or(u32::MAX)) << 16 | at;
+        }
+        let keys = &mut keys[..n];
+        keys.sort_unstable();
+        order.extend(keys.iter().map(|&k| k as u16));
+        return;
+    }
+    order.extend(0..n as u16);
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&skips[a as usize], &skips[b as usize]);
+        cmp_ids(x.item, x.rank, y.item, y.rank).then(a.cmp(&b))
+    });
+}
+
 /// Runs every dose check on the checker's resolved items, adding to its findings; returns the
 /// checks that could not be made, one entry per item.
 pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skipped<'a>> {
@@ -250,7 +269,7 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
         ids,
     };
     let mut dosed = std::mem::take(&mut spare.dosed);
-    expand(model, index, &patient, known, &mut out, &mut dosed);
+    let any_opioid = expand(model, index, &patient, known, &mut out, &mut dosed);
     let limits = limits::Limits {
         model,
         index,
@@ -260,7 +279,9 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
         limits.check_item(d, &mut out);
     }
     limits.cumulative(known, &dosed, &mut out, spare);
-    mme::check(model, index, known, &dosed, &mut out, &mut spare.items);
+    if any_opioid {
+        mme::check(model, index, known, &dosed, &mut out, &mut spare.items);
+    }
     let skipped = out.merged(&mut spare.order);
     spare.skips = out.skips;
     spare.dosed = dosed;
@@ -289,7 +310,7 @@ fn dose_relevant(index: &Index, s: ConceptId) -> bool {
 }
 
 /// Every item's dose, per ingredient, in base units. Items without a usable dose are skipped
-/// with the reason.
+/// with the reason. Returns whether any item holds an opioid.
 fn expand<'a>(
     model: &'a Model,
     index: &Index,
@@ -297,14 +318,16 @@ fn expand<'a>(
     known: &[Known<'a>],
     out: &mut Out<'a, '_>,
     dosed: &mut Vec<Dosed<'a>>,
-) {
+) -> bool {
     let too_large = || SkipReason::Fixed("the dose is too large to compute");
+    let mut any_opioid = false;
     for k in known {
         let item = (k.id, k.rank);
+        let holds = index.dose_holds(k.concept);
+        let opioid = holds & HOLDS_OPIOID != 0;
+        any_opioid |= opioid;
         let Some(dose) = k.item.dose else {
-            let substances = index.substances(k.concept);
-            if substances.iter().any(|&s| dose_relevant(index, s)) {
-                let opioid = substances.iter().any(|&s| index.is_opioid(s));
+            if holds & HOLDS_DOSED != 0 {
                 out.skip_checks(
                     item,
                     checks::no_dose(opioid),
@@ -368,4 +391,5 @@ fn expand<'a>(
             });
         }
     }
+    any_opioid
 }
