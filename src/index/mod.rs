@@ -137,6 +137,9 @@ pub struct Index {
     opioids: Vec<bool>,
     /// What each concept's substances are to the dose checks: [`HOLDS_DOSED`], [`HOLDS_OPIOID`].
     dose_holds: Vec<u8>,
+    /// Each concept's substances as bits, `1 << (id % 64)`: two concepts can share a substance
+    /// only if their bits meet.
+    substance_bits: Vec<u64>,
     /// Rank of each concept's id among the concept ids.
     concept_ranks: Box<[Rank]>,
     /// Ranks of the ids findings carry: rules, then dose limits, then MME thresholds.
@@ -400,6 +403,14 @@ impl Index {
                     })
             })
             .collect();
+        let substance_bits = substance_ranges
+            .iter()
+            .map(|&(start, end)| {
+                atoms[start as usize..end as usize]
+                    .iter()
+                    .fold(0, |bits, s| bits | 1u64 << (s.0 % 64))
+            })
+            .collect();
         Index {
             names,
             atom_ranges,
@@ -436,6 +447,7 @@ impl Index {
             conversions,
             opioids,
             dose_holds,
+            substance_bits,
             concept_ranks,
             rule_ranks,
             genes: genes.into(),
@@ -632,6 +644,13 @@ impl Index {
     #[inline]
     pub(crate) fn dose_holds(&self, c: ConceptId) -> u8 {
         self.dose_holds[c.0 as usize]
+    }
+
+    /// A concept's substances ([`Index::substances`]) as bits, `1 << (id % 64)` each: two
+    /// concepts whose bits do not meet share no substance.
+    #[inline]
+    pub(crate) fn substance_bits(&self, c: ConceptId) -> u64 {
+        self.substance_bits[c.0 as usize]
     }
 
     /// The rank of a concept's id among the concept ids: comparing ranks compares the ids.

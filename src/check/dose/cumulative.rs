@@ -25,15 +25,14 @@ impl<'a> Limits<'a, '_> {
         spare: &mut Scratch<'a>,
     ) {
         // Most substances are held by one item. Only a substance whose bit (its id modulo 64)
-        // two holders set can be shared by two items: only its holders are gathered and sorted
+        // two items set can be shared by two items: only its holders are gathered and sorted
         // into groups.
         let bit = |s: ConceptId| 1u64 << (s.0 % 64);
         let (mut once, mut twice) = (0, 0);
         for k in known {
-            for &s in self.index.substances(k.concept) {
-                twice |= once & bit(s);
-                once |= bit(s);
-            }
+            let bits = self.index.substance_bits(k.concept);
+            twice |= once & bits;
+            once |= bits;
         }
         if twice == 0 {
             return;
@@ -41,6 +40,9 @@ impl<'a> Limits<'a, '_> {
         // Every item holding each of those substances, with or without a dose.
         let mut holders = std::mem::take(&mut spare.holders);
         for k in known {
+            if self.index.substance_bits(k.concept) & twice == 0 {
+                continue;
+            }
             for &s in self.index.substances(k.concept) {
                 if twice & bit(s) != 0 {
                     holders.push((s, k.input, k.id, k.rank));

@@ -214,12 +214,12 @@ impl<'a> Limits<'a, '_> {
             all,
             route,
         };
-        let name = self.name(substance);
         if all.is_empty() {
-            return Err(SkipReason::NoLimit(name));
+            return Err(SkipReason::NoLimit(self.name(substance)));
         }
         match route {
             Some(r) if candidates.iter().next().is_none() => {
+                let name = self.name(substance);
                 let mut routes: Vec<&str> = all
                     .iter()
                     .map(|&i| self.model.dose_limits[i as usize].route.as_str())
@@ -248,16 +248,15 @@ impl<'a> Limits<'a, '_> {
 
     /// [`Limits::applied`] for every kind, in the order of [`KINDS`], in one pass over the
     /// bands: whether a band covers the patient is found once for all the kinds it sets.
-    fn applied_all(&self, limit: &'a DoseLimit, quantity: Quantity) -> [Applied<'a>; 3] {
-        let mut all = <[Applied<'a>; 3]>::default();
-        let [single, daily, days] = &mut all;
+    /// Written into the caller's (empty) values: returned, they were built and then copied.
+    fn applied_all(&self, limit: &'a DoseLimit, quantity: Quantity, all: &mut [Applied<'a>; 3]) {
+        let [single, daily, days] = all;
         for band in limit.bands.iter() {
             let mut covers = None;
             self.consider(band, Kind::Single, quantity, &mut covers, single);
             self.consider(band, Kind::Daily, quantity, &mut covers, daily);
             self.consider(band, Kind::Days, quantity, &mut covers, days);
         }
-        all
     }
 
     /// Adds one band's limit of one kind to `out`. `covers` is whether the band covers the
@@ -338,7 +337,8 @@ impl<'a> Limits<'a, '_> {
         (place, limit): (usize, &'a DoseLimit),
         each: &mut impl FnMut(Outcome<'a>),
     ) -> DailyLimit<'a> {
-        let all = self.applied_all(limit, d.quantity);
+        let mut all = <[Applied<'a>; 3]>::default();
+        self.applied_all(limit, d.quantity, &mut all);
         let daily = &all[1];
         let daily = if daily.unknown.is_empty() {
             DailyLimit::Known(daily.chosen.map(|c| (c, place, limit)))
