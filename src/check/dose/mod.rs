@@ -212,7 +212,7 @@ impl<'a> Out<'a, '_> {
             let group = &order[start..end];
             start = end;
             let mask = group.iter().fold(0, |m, &k| m | skips[k as usize].check);
-            let same = group
+            let same = group[1..]
                 .iter()
                 .all(|&k| skips[k as usize].reason.same_as(&skips[first].reason));
             let mut take =
