@@ -151,8 +151,9 @@ impl<'a> Limits<'a, '_> {
                 }
             }
         }
-        contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
-        not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
+        contributions
+            .sort_unstable_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
+        not_counted.sort_unstable_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
         let complete = not_counted.is_empty();
         let n = group.len();
         let value = shown(Kind::Daily, quantity, total);

@@ -152,8 +152,8 @@ pub(crate) fn check<'a>(
     if items.is_empty() {
         return;
     }
-    contributions.sort_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
-    not_counted.sort_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
+    contributions.sort_unstable_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
+    not_counted.sort_unstable_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
     notes.sort_unstable();
     notes.dedup();
     let incomplete = !not_counted.is_empty();
