@@ -123,9 +123,10 @@ impl<'a> Limits<'a, '_> {
             });
             if let DailyLimit::Known(limit) = d.daily_limit {
                 // Found when the dose was checked: the same limits, bands and quantity.
-                if let Some((c, place, limit)) = limit {
+                if let Some((c, place)) = limit {
                     if lowest.is_none_or(|(l, _)| c.value < l.value) {
-                        lowest = Some((c, (place, limit)));
+                        let place = place as usize;
+                        lowest = Some((c, (place, &self.model.dose_limits[place])));
                     }
                 }
                 continue;

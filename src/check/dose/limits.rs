@@ -91,15 +91,15 @@ impl Chosen<'_> {
     }
 }
 
-/// The lowest daily maximum that applies to one ingredient's dose (with the limit that sets
-/// it, and its place in [`Model::dose_limits`]), found while checking the dose and read again
-/// by the cumulative total, which needs the same for each item it adds up.
+/// The lowest daily maximum that applies to one ingredient's dose (with the place in
+/// [`Model::dose_limits`] of the limit that sets it), found while checking the dose and read
+/// again by the cumulative total, which needs the same for each item it adds up.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum DailyLimit<'m> {
     /// Not found yet.
     Unchecked,
     /// No band that could apply is unevaluated; the lowest maximum, when any band sets one.
-    Known(Option<(Chosen<'m>, usize, &'m DoseLimit)>),
+    Known(Option<(Chosen<'m>, u32)>),
     /// A band that might apply could not be evaluated: the total works it out again.
     Unknown,
 }
@@ -341,7 +341,7 @@ impl<'a> Limits<'a, '_> {
         self.applied_all(limit, d.quantity, &mut all);
         let daily = &all[1];
         let daily = if daily.unknown.is_empty() {
-            DailyLimit::Known(daily.chosen.map(|c| (c, place, limit)))
+            DailyLimit::Known(daily.chosen.map(|c| (c, place as u32)))
         } else {
             DailyLimit::Unknown
         };
