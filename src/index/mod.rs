@@ -373,6 +373,12 @@ impl Index {
             );
             probe_ranges.push((from, probe_atoms.len() as u32));
         }
+        if !partners.is_empty() {
+            widen_partners(&mut partners, partner_stride, |c| {
+                let (start, end) = probe_ranges[c];
+                &probe_atoms[start as usize..end as usize]
+            });
+        }
         let concept_ranks = ranks::Ranked::new(n, |i| &model.concepts[i].id).ranks;
         // The checker's own rule ids are ranked with the rest, so that every finding's rule has
         // an exact rank.
@@ -597,6 +603,11 @@ impl Index {
     /// True when some pair of the atoms of `x` and of `y` has an interaction rule.
     #[inline]
     pub fn any_pair(&self, x: ConceptId, y: ConceptId) -> bool {
+        // The partner bit of two concepts is set when some pair of their atoms may have a rule
+        // (`widen_partners`): most pairs of products and conditions end here.
+        if !self.may_pair(x, y) {
+            return false;
+        }
         self.probe_atoms(x).iter().any(|&a| {
             self.probe_atoms(y)
                 .iter()
@@ -706,6 +717,55 @@ impl Index {
     /// Number of concrete pairs with at least one rule.
     pub fn pair_count(&self) -> usize {
         self.pairs.len
+    }
+}
+
+/// Sets the partner bits (a row of `stride` words per concept) of every two concepts some of
+/// whose probe atoms (`probe`) have a pair with a rule, beyond the bits of those pairs of atoms
+/// themselves, so that a clear bit settles [`Index::any_pair`] for products too. A set bit still
+/// only means "may": [`Index::pair`] of two products finds nothing.
+fn widen_partners<'p>(
+    partners: &mut [u64],
+    stride: usize,
+    probe: impl Fn(usize) -> &'p [ConceptId],
+) {
+    let n = partners.len() / stride;
+    // Concepts whose probe atoms are not just themselves, with the union of their atoms' rows.
+    let mut wide: Vec<(usize, Vec<u64>)> = Vec::new();
+    for x in 0..n {
+        let atoms = probe(x);
+        if atoms.is_empty() || atoms == [ConceptId(x as u32)] {
+            continue;
+        }
+        let mut row = vec![0u64; stride];
+        for a in atoms {
+            let a = a.0 as usize;
+            for (w, &bits) in row.iter_mut().zip(&partners[a * stride..(a + 1) * stride]) {
+                *w |= bits;
+            }
+        }
+        wide.push((x, row));
+    }
+    let mut set = |x: usize, y: usize| {
+        partners[x * stride + y / 64] |= 1 << (y % 64);
+        partners[y * stride + x / 64] |= 1 << (x % 64);
+    };
+    for (x, row) in &wide {
+        for (w, &bits) in row.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                set(*x, w * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        for (y, _) in &wide {
+            let meets = probe(*y)
+                .iter()
+                .any(|b| row[b.0 as usize / 64] & (1 << (b.0 % 64)) != 0);
+            if meets {
+                set(*x, *y);
+            }
+        }
     }
 }
 
