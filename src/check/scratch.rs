@@ -58,6 +58,16 @@ fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.into_iter().map(|_| unreachable!("emptied")).collect()
 }
 
+/// `v` emptied, with its allocation unless it is long: for elements without lifetimes, which
+/// need no relabelling ([`reuse`]).
+fn keep<T>(mut v: Vec<T>) -> Vec<T> {
+    v.clear();
+    if v.capacity() > KEEP_AT_MOST {
+        return Vec::new();
+    }
+    v
+}
+
 impl<'a> Scratch<'a> {
     /// The thread's working space, or a new one when another check on this thread holds it.
     pub(crate) fn take() -> Scratch<'a> {
@@ -73,13 +83,13 @@ impl<'a> Scratch<'a> {
     fn relabel<'b>(self) -> Scratch<'b> {
         Scratch {
             known: reuse(self.known),
-            conditions: reuse(self.conditions),
-            rules: reuse(self.rules),
+            conditions: keep(self.conditions),
+            rules: keep(self.rules),
             members: reuse(self.members),
             calls: reuse(self.calls),
             dosed: reuse(self.dosed),
             skips: reuse(self.skips),
-            order: reuse(self.order),
+            order: keep(self.order),
             holders: reuse(self.holders),
             items: reuse(self.items),
         }
