@@ -547,6 +547,10 @@ impl<'a> Checker<'a> {
                 let single = match (atoms_i, atoms_j) {
                     ([], _) | (_, []) => continue,
                     ([x], [y]) => {
+                        // The partner bit first, inline: most pairs end there, without a call.
+                        if !self.index.may_pair(*x, *y) {
+                            continue;
+                        }
                         let hits = self.index.pair(*x, *y);
                         if hits.is_empty() {
                             continue;
