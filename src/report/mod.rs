@@ -251,17 +251,19 @@ fn permute<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
     }
 }
 
+/// How many elements the sorts below keep their keys for on the stack.
+const ON_STACK: usize = 48;
+
 /// Sorts findings by their keys alone, which is their canonical order when every key is known
 /// and no two are equal (as nearly always); returns false, leaving them as they were,
 /// otherwise. Each key carries its finding's position in its low bits, so the sort moves one
 /// number per finding and the findings themselves are moved once, into place.
 fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
-    const INLINE: usize = 48;
     let n = findings.len();
-    if n > INLINE {
+    if n > ON_STACK {
         return false;
     }
-    let mut keys = [0u128; INLINE];
+    let mut keys = [0u128; ON_STACK];
     let keys = &mut keys[..n];
     for (i, (k, f)) in keys.iter_mut().zip(findings.iter()).enumerate() {
         match f.key() {
@@ -289,11 +291,10 @@ fn sort_in_place<T, R>(
     cmp: impl Fn(&T, &T) -> Ordering,
     after: impl FnOnce(&mut [T], &[(u128, u32)]) -> R,
 ) -> R {
-    const INLINE: usize = 48;
     let n = v.len();
-    let mut inline = [(0u128, 0u32); INLINE];
+    let mut inline = [(0u128, 0u32); ON_STACK];
     let mut heap = Vec::new();
-    let order: &mut [(u128, u32)] = if n <= INLINE {
+    let order: &mut [(u128, u32)] = if n <= ON_STACK {
         &mut inline[..n]
     } else {
         heap.resize(n, (0, 0));

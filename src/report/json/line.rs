@@ -178,34 +178,15 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
         (None, None) => None,
     };
     let input = f.input();
-    let part = |s: &str| 6 * s.len() + 2;
-    let id_room = rule.len()
-        + 1
-        + f.items().iter().map(|i| part(i)).sum::<usize>()
-        + about.map_or(0, |a| part(a.1.0));
+    let id = IdParts {
+        rule,
+        about: about.map(|a| a.1),
+    };
     // The id's parts are written again (items, rule, condition or allergy); the input once.
-    let bound = FIXED + Window::SLACK + 2 * id_room + input.map_or(0, part);
+    let bound = FIXED + Window::SLACK + 2 * id_room(f, id) + input.map_or(0, |s| 6 * s.len() + 2);
     o.window(bound, |w| {
-        let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
-            if rank.is_exact() {
-                w.id_piece(s);
-            } else {
-                w.escaped(s);
-            }
-        };
         w.raw("{\"id\":\"");
-        w.id_piece(rule);
-        w.raw("/");
-        for (i, (item, rank)) in f.items_ranked().enumerate() {
-            if i > 0 {
-                w.raw("+");
-            }
-            piece(w, item, rank);
-        }
-        if let Some((_, (c, rank))) = about {
-            w.raw("@");
-            piece(w, c, rank);
-        }
+        id_pieces(w, f, id);
         let words = words();
         let (bytes, len) = &words.kind_severity[f.kind as usize][f.severity as usize];
         w.padded(bytes, *len as usize);
@@ -290,28 +271,40 @@ fn words() -> &'static Words {
 
 /// [`Finding::id`] (`rule/a+b@condition`), quoted.
 fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
-    o.window(id_room(f) + 2 + Window::SLACK, |w| {
+    let id = IdParts {
+        rule: f.rule(),
+        about: f.condition_ranked().or(f.allergy_ranked()),
+    };
+    o.window(id_room(f, id) + 2 + Window::SLACK, |w| {
         w.raw("\"");
-        id_pieces(w, f);
+        id_pieces(w, f, id);
         w.raw("\"");
     });
 }
 
+/// The parts of [`Finding::id`] besides the items, read from the finding once by the caller:
+/// the rule, and the condition or allergy it is about.
+#[derive(Clone, Copy)]
+struct IdParts<'f> {
+    rule: &'f str,
+    about: Option<(&'f str, Rank)>,
+}
+
 /// Room for the inside of [`Finding::id`], counting six bytes for each byte of an item,
 /// condition or allergy (as an escape may need) and the separators.
-fn id_room(f: &Finding<'_>) -> usize {
+fn id_room(f: &Finding<'_>, id: IdParts<'_>) -> usize {
     let part = |s: &str| 6 * s.len() + 2;
-    f.rule().len()
+    id.rule.len()
         + 1
         + f.items().iter().map(|i| part(i)).sum::<usize>()
-        + f.condition().or(f.allergy()).map_or(0, part)
+        + id.about.map_or(0, |a| part(a.0))
 }
 
 /// The inside of [`Finding::id`], each part written on its own: ids of the knowledge base (an
 /// exact rank) without the escape scan, names as given escaped. Inlined, so that the window's
 /// position stays in a register in [`head`].
 #[inline(always)]
-fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>) {
+fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>, id: IdParts<'_>) {
     let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
         if rank.is_exact() {
             w.id_piece(s);
@@ -319,7 +312,7 @@ fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>) {
             w.escaped(s);
         }
     };
-    w.id_piece(f.rule());
+    w.id_piece(id.rule);
     w.raw("/");
     for (i, (item, rank)) in f.items_ranked().enumerate() {
         if i > 0 {
@@ -327,7 +320,7 @@ fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>) {
         }
         piece(w, item, rank);
     }
-    if let Some((c, rank)) = f.condition_ranked().or(f.allergy_ranked()) {
+    if let Some((c, rank)) = id.about {
         w.raw("@");
         piece(w, c, rank);
     }
