@@ -395,20 +395,6 @@ impl Index {
                 }
             }
         }
-        let dose_holds = substance_ranges
-            .iter()
-            .map(|&(start, end)| {
-                atoms[start as usize..end as usize]
-                    .iter()
-                    .fold(0, |holds, s| {
-                        let (from, to) = limit_ranges[s.0 as usize];
-                        let opioid = opioids[s.0 as usize];
-                        holds
-                            | if opioid { HOLDS_OPIOID } else { 0 }
-                            | if opioid || from != to { HOLDS_DOSED } else { 0 }
-                    })
-            })
-            .collect();
         let substance_bits = substance_ranges
             .iter()
             .map(|&(start, end)| {
@@ -417,7 +403,7 @@ impl Index {
                     .fold(0, |bits, s| bits | 1u64 << (s.0 % 64))
             })
             .collect();
-        Index {
+        let mut index = Index {
             names,
             atom_ranges,
             atoms,
@@ -452,12 +438,27 @@ impl Index {
             limit_list,
             conversions,
             opioids,
-            dose_holds,
             substance_bits,
             concept_ranks,
             rule_ranks,
             genes: genes.into(),
-        }
+            // Read from the index itself, once its limits and MME factors are in place.
+            dose_holds: Vec::new(),
+        };
+        index.dose_holds = (0..n as u32)
+            .map(|c| {
+                index.substances(ConceptId(c)).iter().fold(0, |holds, &s| {
+                    holds
+                        | if index.is_opioid(s) { HOLDS_OPIOID } else { 0 }
+                        | if index.dose_relevant(s) {
+                            HOLDS_DOSED
+                        } else {
+                            0
+                        }
+                })
+            })
+            .collect();
+        index
     }
 
     /// True when some pharmacogenomic rule names `gene` (as the rules spell it, upper case).
@@ -647,6 +648,13 @@ impl Index {
     #[inline]
     pub fn is_opioid(&self, substance: ConceptId) -> bool {
         self.opioids[substance.0 as usize]
+    }
+
+    /// True when a dose of this substance can be checked at all: it has a dose limit or
+    /// counts for MME.
+    #[inline]
+    pub(crate) fn dose_relevant(&self, substance: ConceptId) -> bool {
+        !self.dose_limits(substance).is_empty() || self.is_opioid(substance)
     }
 
     /// What a concept's substances ([`Index::substances`]) are to the dose checks, as bits:

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::limits::{Chosen, DailyLimit, Kind, Limits, name, shown};
-use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, dose_relevant};
+use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
 use crate::index::Rank;
@@ -194,7 +194,7 @@ impl<'a> Limits<'a, '_> {
         for (item, reason) in unknown {
             out.skip(item, checks::CUMULATIVE, reason);
         }
-        let severity = if !complete && dose_relevant(self.index, substance) {
+        let severity = if !complete && self.index.dose_relevant(substance) {
             Severity::Moderate
         } else {
             Severity::Info

@@ -304,11 +304,6 @@ fn ingredients(
         .chain(parts.iter().map(|i| (i.substance, Some(i.strength))))
 }
 
-/// True when a dose of this substance can be checked at all (it has a limit or counts for MME).
-fn dose_relevant(index: &Index, s: ConceptId) -> bool {
-    !index.dose_limits(s).is_empty() || index.is_opioid(s)
-}
-
 /// Every item's dose, per ingredient, in base units. Items without a usable dose are skipped
 /// with the reason. Returns whether any item holds an opioid.
 fn expand<'a>(
@@ -367,7 +362,7 @@ fn expand<'a>(
             let (quantity, single) = match amount {
                 Ok(a) => a,
                 Err(reason) => {
-                    if dose_relevant(index, substance) {
+                    if index.dose_relevant(substance) {
                         out.skip_checks(item, checks::no_dose(index.is_opioid(substance)), reason);
                     }
                     continue;
