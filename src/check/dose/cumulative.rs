@@ -131,7 +131,7 @@ impl<'a> Limits<'a, '_> {
                 }
                 continue;
             }
-            let Ok(candidates) = self.candidates(substance, d.route) else {
+            let Some(candidates) = self.candidates(substance, d.route) else {
                 continue;
             };
             for (place, limit) in candidates.iter() {
@@ -192,7 +192,7 @@ impl<'a> Limits<'a, '_> {
             }
         }
         for (item, reason) in unknown {
-            out.skip(item, checks::CUMULATIVE, reason);
+            out.skip(item, checks::bits::CUMULATIVE, || reason);
         }
         let severity = if !complete && self.index.dose_relevant(substance) {
             Severity::Moderate

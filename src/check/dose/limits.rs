@@ -28,6 +28,15 @@ pub(crate) fn name(kind: Kind) -> &'static str {
     }
 }
 
+/// The `skipped` bit ([`checks::bits`]) of a kind of limit.
+fn bit(kind: Kind) -> u8 {
+    match kind {
+        Kind::Single => checks::bits::SINGLE,
+        Kind::Daily => checks::bits::DAILY,
+        Kind::Days => checks::bits::DAYS,
+    }
+}
+
 /// An amount in base units as a finding shows it: mg (or mg/day) for a mass, mcg/h for a rate,
 /// days for a course.
 pub(crate) fn shown(kind: Kind, quantity: Quantity, base: Ratio) -> Measure {
@@ -199,35 +208,40 @@ impl<'a> Limits<'a, '_> {
         &self.model.concept(s).id
     }
 
-    /// The limits that may apply to a substance given by a route. `Err` says why none does.
-    // The reason is moved straight into the report's list of skipped checks; boxing it would
-    // cost an allocation on the common "no limit for this substance" path.
-    #[allow(clippy::result_large_err)]
+    /// The limits that may apply to a substance given by a route; `None` when none does
+    /// ([`Limits::no_limit`] says why).
     pub(crate) fn candidates(
         &self,
         substance: ConceptId,
         route: Option<Route>,
-    ) -> Result<Candidates<'a>, SkipReason<'a>> {
+    ) -> Option<Candidates<'a>> {
         let all = self.index.dose_limits(substance);
         let candidates = Candidates {
             model: self.model,
             all,
             route,
         };
-        if all.is_empty() {
-            return Err(SkipReason::NoLimit(self.name(substance)));
+        if all.is_empty() || (route.is_some() && candidates.iter().next().is_none()) {
+            return None;
         }
+        Some(candidates)
+    }
+
+    /// Why no limit of a substance may apply by a route (when [`Limits::candidates`] found
+    /// none).
+    fn no_limit(&self, substance: ConceptId, route: Option<Route>) -> SkipReason<'a> {
+        let all = self.index.dose_limits(substance);
+        let name = self.name(substance);
         match route {
-            Some(r) if candidates.iter().next().is_none() => {
-                let name = self.name(substance);
+            Some(r) if !all.is_empty() => {
                 let mut routes: Vec<&str> = all
                     .iter()
                     .map(|&i| self.model.dose_limits[i as usize].route.as_str())
                     .collect();
                 routes.sort_unstable();
-                Err(SkipReason::Text(words::no_limit_by_route(name, r, &routes)))
+                SkipReason::Text(words::no_limit_by_route(name, r, &routes))
             }
-            _ => Ok(candidates),
+            _ => SkipReason::NoLimit(name),
         }
     }
 
@@ -399,12 +413,11 @@ impl<'a> Limits<'a, '_> {
     /// that may apply (the first of equals, by place in the index).
     fn check_limits(&self, d: &Dosed<'a>, out: &mut Out<'a, '_>) -> DailyLimit<'a> {
         let item = (d.item, d.rank);
-        let candidates = match self.candidates(d.substance, d.route) {
-            Ok(c) => c,
-            Err(reason) => {
-                out.skip(item, checks::DOSE_LIMIT, reason);
-                return DailyLimit::Known(None);
-            }
+        let Some(candidates) = self.candidates(d.substance, d.route) else {
+            out.skip(item, checks::bits::DOSE_LIMIT, || {
+                self.no_limit(d.substance, d.route)
+            });
+            return DailyLimit::Known(None);
         };
         if let Some((place, limit)) = candidates.single() {
             return self.evaluate(d, (place, limit), &mut |outcome| {
@@ -488,14 +501,11 @@ impl<'a> Limits<'a, '_> {
         }
         if !partial.is_empty() {
             let name = self.name(d.substance);
-            out.skip(
-                item,
-                checks::DOSE_LIMIT,
-                SkipReason::Text(format!(
-                    "no route given and the limits for `{name}` differ by route: {}",
-                    partial.join("; ")
-                )),
+            let text = format!(
+                "no route given and the limits for `{name}` differ by route: {}",
+                partial.join("; ")
             );
+            out.skip(item, checks::bits::DOSE_LIMIT, || SkipReason::Text(text));
         }
         lowest
     }
@@ -519,39 +529,31 @@ impl<'a> Limits<'a, '_> {
                 let f = self.finding(d, (place, limit), kind, value, chosen);
                 out.findings.push(f);
             }
-            Outcome::Missing { kind, chosen } => out.skip(
-                item,
-                name(kind),
-                SkipReason::NotGiven {
+            Outcome::Missing { kind, chosen } => {
+                out.skip(item, bit(kind), || SkipReason::NotGiven {
                     kind,
                     chosen: chosen.map(|c| (shown(kind, q, c.value), &*c.band.name)),
-                },
-            ),
+                })
+            }
             Outcome::Unknown {
                 kind,
                 value,
                 band,
                 missing,
                 max,
-            } => out.skip(
-                item,
-                name(kind),
-                SkipReason::Band {
-                    band,
-                    limit,
-                    missing,
-                    over: max.map(|m| (shown(kind, q, value), kind, shown(kind, q, m))),
-                },
-            ),
-            Outcome::OtherQuantity { kind } => out.skip(
-                item,
-                name(kind),
-                SkipReason::OtherQuantity {
+            } => out.skip(item, bit(kind), || SkipReason::Band {
+                band,
+                limit,
+                missing,
+                over: max.map(|m| (shown(kind, q, value), kind, shown(kind, q, m))),
+            }),
+            Outcome::OtherQuantity { kind } => {
+                out.skip(item, bit(kind), || SkipReason::OtherQuantity {
                     rate: q == Quantity::Rate,
                     kind,
                     limit: &limit.id,
-                },
-            ),
+                })
+            }
         }
     }
 

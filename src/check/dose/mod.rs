@@ -85,15 +85,48 @@ pub(crate) mod checks {
     /// The bits of the checks an item without a usable dose misses: its dose limits and its
     /// cumulative total, and for an opioid its MME.
     pub(crate) fn no_dose(opioid: bool) -> u8 {
-        let mask = bit(DOSE_LIMIT) | bit(CUMULATIVE);
-        if opioid { mask | bit(MME) } else { mask }
+        let mask = bits::DOSE_LIMIT | bits::CUMULATIVE;
+        if opioid { mask | bits::MME } else { mask }
     }
 
     /// The bit of a check name.
-    pub(crate) fn bit(name: &str) -> u8 {
+    #[cfg(test)]
+    fn bit(name: &str) -> u8 {
         match ORDER.iter().position(|o| *o == name) {
             Some(k) => 1 << k,
             None => 0,
+        }
+    }
+
+    /// The bits of the checks, by name: what the dose stage passes around (a test holds them
+    /// equal to [`bit`] of the names).
+    pub(crate) mod bits {
+        /// [`super::DOSE_LIMIT`].
+        pub const DOSE_LIMIT: u8 = 1 << 0;
+        /// [`super::SINGLE`].
+        pub const SINGLE: u8 = 1 << 1;
+        /// [`super::DAILY`].
+        pub const DAILY: u8 = 1 << 2;
+        /// [`super::DAYS`].
+        pub const DAYS: u8 = 1 << 3;
+        /// [`super::CUMULATIVE`].
+        pub const CUMULATIVE: u8 = 1 << 4;
+        /// [`super::MME`].
+        pub const MME: u8 = 1 << 5;
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn bits_are_the_places_of_the_names() {
+            assert_eq!(bits::DOSE_LIMIT, bit(DOSE_LIMIT));
+            assert_eq!(bits::SINGLE, bit(SINGLE));
+            assert_eq!(bits::DAILY, bit(DAILY));
+            assert_eq!(bits::DAYS, bit(DAYS));
+            assert_eq!(bits::CUMULATIVE, bit(CUMULATIVE));
+            assert_eq!(bits::MME, bit(MME));
         }
     }
 }
@@ -159,22 +192,36 @@ pub(crate) struct Out<'a, 'f> {
 }
 
 impl<'a> Out<'a, '_> {
-    fn skip(&mut self, item: (&'a str, Rank), check: &'static str, reason: SkipReason<'a>) {
-        self.skip_checks(item, checks::bit(check), reason);
-    }
-
-    /// Skips every check whose bit is set in `mask`, for one reason.
-    #[inline]
-    fn skip_checks(&mut self, item: (&'a str, Rank), mask: u8, reason: SkipReason<'a>) {
-        if self.skips.capacity() == 0 {
-            self.first_skip();
+    /// Skips the checks whose bits (of [`checks::bits`]) are set in `mask`, for one reason.
+    ///
+    /// The reason is made only once its entry is in the list: `SkipReason` is larger than a
+    /// move the compiler makes inline, so made first and moved in it cost a `memcpy`; made in
+    /// place it is a few stores.
+    #[inline(always)]
+    fn skip(&mut self, item: (&'a str, Rank), mask: u8, reason: impl FnOnce() -> SkipReason<'a>) {
+        if self.skips.capacity() == self.skips.len() {
+            self.grow_skips();
         }
         self.skips.push(Skip {
             item: item.0,
             rank: item.1,
             check: mask,
-            reason,
+            reason: SkipReason::Fixed(""),
         });
+        if let Some(last) = self.skips.last_mut() {
+            last.reason = reason();
+        }
+    }
+
+    /// Makes room for one more skipped check.
+    #[cold]
+    #[inline(never)]
+    fn grow_skips(&mut self) {
+        if self.skips.capacity() == 0 {
+            self.first_skip();
+        } else {
+            self.skips.reserve(1);
+        }
     }
 
     /// Makes room for the first skipped checks: as many as fit in under 1 KB, as glibc serves
@@ -323,11 +370,9 @@ fn expand<'a>(
         any_opioid |= opioid;
         let Some(dose) = k.item.dose else {
             if holds & HOLDS_DOSED != 0 {
-                out.skip_checks(
-                    item,
-                    checks::no_dose(opioid),
-                    SkipReason::Fixed("no dose given"),
-                );
+                out.skip(item, checks::no_dose(opioid), || {
+                    SkipReason::Fixed("no dose given")
+                });
             }
             continue;
         };
@@ -363,7 +408,7 @@ fn expand<'a>(
                 Ok(a) => a,
                 Err(reason) => {
                     if index.dose_relevant(substance) {
-                        out.skip_checks(item, checks::no_dose(index.is_opioid(substance)), reason);
+                        out.skip(item, checks::no_dose(index.is_opioid(substance)), || reason);
                     }
                     continue;
                 }
