@@ -7,33 +7,42 @@ use super::limits::{Chosen, DailyLimit, Kind, Limits, name, shown};
 use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
-use crate::index::Rank;
+use crate::index::{Index, Rank};
 use crate::model::{ConceptId, DoseLimit};
 use crate::report::words::{DoseFinding, DoseWords, SkipReason};
 use crate::report::{Contribution, DoseDetail, Finding, Items, NotCounted, Origin};
 use crate::units::Ratio;
 use crate::vocab::{FindingKind, Severity};
 
+/// The bit of a substance in [`shared`]: its id modulo 64.
+pub(crate) fn bit(s: ConceptId) -> u64 {
+    1u64 << (s.0 % 64)
+}
+
+/// The bits ([`bit`]) that two or more items set. Most substances are held by one item; only
+/// a substance whose bit is here can be held by two.
+pub(crate) fn shared(index: &Index, known: &[Known<'_>]) -> u64 {
+    let (mut once, mut twice) = (0, 0);
+    for k in known {
+        let bits = index.substance_bits(k.concept);
+        twice |= once & bits;
+        once |= bits;
+    }
+    twice
+}
+
 impl<'a> Limits<'a, '_> {
     /// One ingredient in two or more items: its summed daily dose against the lowest daily
-    /// limit that applies to any of them.
+    /// limit that applies to any of them. `twice` is [`shared`]: only the holders of those
+    /// substances are gathered and sorted into groups.
     pub(crate) fn cumulative(
         &self,
         known: &[Known<'a>],
+        twice: u64,
         dosed: &[Dosed<'a>],
         out: &mut Out<'a, '_>,
         spare: &mut Scratch<'a>,
     ) {
-        // Most substances are held by one item. Only a substance whose bit (its id modulo 64)
-        // two items set can be shared by two items: only its holders are gathered and sorted
-        // into groups.
-        let bit = |s: ConceptId| 1u64 << (s.0 % 64);
-        let (mut once, mut twice) = (0, 0);
-        for k in known {
-            let bits = self.index.substance_bits(k.concept);
-            twice |= once & bits;
-            once |= bits;
-        }
         if twice == 0 {
             return;
         }

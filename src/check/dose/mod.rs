@@ -316,7 +316,8 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
         ids,
     };
     let mut dosed = std::mem::take(&mut spare.dosed);
-    let any_opioid = expand(model, index, &patient, known, &mut out, &mut dosed);
+    let shared = cumulative::shared(index, known);
+    let any_opioid = expand(model, index, &patient, known, shared, &mut out, &mut dosed);
     let limits = limits::Limits {
         model,
         index,
@@ -325,7 +326,7 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
     for d in &mut dosed {
         limits.check_item(d, &mut out);
     }
-    limits.cumulative(known, &dosed, &mut out, spare);
+    limits.cumulative(known, shared, &dosed, &mut out, spare);
     if any_opioid {
         mme::check(model, index, known, &dosed, &mut out, &mut spare.items);
     }
@@ -353,11 +354,16 @@ fn ingredients(
 
 /// Every item's dose, per ingredient, in base units. Items without a usable dose are skipped
 /// with the reason. Returns whether any item holds an opioid.
+///
+/// An ingredient with no dose limit that is no opioid and that no other item may hold
+/// (`shared`, [`cumulative::shared`]) gets no entry: no check reads it, and its one note, that
+/// it has no limit, is made here.
 fn expand<'a>(
     model: &'a Model,
     index: &Index,
     patient: &patient::Context,
     known: &[Known<'a>],
+    shared: u64,
     out: &mut Out<'a, '_>,
     dosed: &mut Vec<Dosed<'a>>,
 ) -> bool {
@@ -413,6 +419,12 @@ fn expand<'a>(
                     continue;
                 }
             };
+            if shared & cumulative::bit(substance) == 0 && !index.dose_relevant(substance) {
+                out.skip(item, checks::bits::DOSE_LIMIT, || {
+                    SkipReason::NoLimit(&model.concept(substance).id)
+                });
+                continue;
+            }
             let daily = match quantity {
                 Quantity::Rate => Some(single),
                 Quantity::Mass => k.item.times_per_day.and_then(|t| single.checked_mul(t)),
