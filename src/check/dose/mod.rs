@@ -209,7 +209,9 @@ impl<'a> Out<'a, '_> {
             reason: SkipReason::Fixed(""),
         });
         if let Some(last) = self.skips.last_mut() {
-            last.reason = reason();
+            // The placeholder owns nothing: forgotten rather than dropped, as the compiler
+            // does not see that and would call the reason's drop glue.
+            std::mem::forget(std::mem::replace(&mut last.reason, reason()));
         }
     }
 
