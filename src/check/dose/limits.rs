@@ -298,7 +298,7 @@ impl<'a> Limits<'a, '_> {
                 return;
             }
         }
-        let covers = *covers.get_or_insert_with(|| self.patient.covers(self.index, band));
+        let covers = *covers.get_or_insert_with(|| self.patient.covers_quickly(self.index, band));
         if let Covers::No = covers {
             return;
         }

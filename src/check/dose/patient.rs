@@ -126,6 +126,22 @@ impl<'p> Context<'p> {
         self.crcl.ok()
     }
 
+    /// [`Context::covers`], with its two common answers found without the call: a band for
+    /// every patient covers them, and a band for a condition does not cover a patient with no
+    /// condition.
+    #[inline(always)]
+    pub(crate) fn covers_quickly(&self, index: &Index, band: &Band) -> Covers {
+        let w = &band.when;
+        if w.conditions.is_empty() {
+            if w.age_years.is_none() && w.weight_kg.is_none() && w.crcl_ml_min.is_none() {
+                return Covers::Yes;
+            }
+        } else if self.conditions.is_empty() {
+            return Covers::No;
+        }
+        self.covers(index, band)
+    }
+
     /// Whether the band covers the patient, and if that is unknown, which fields are missing.
     pub(crate) fn covers(&self, index: &Index, band: &Band) -> Covers {
         let w = &band.when;
