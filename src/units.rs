@@ -234,6 +234,22 @@ impl Ratio {
         })
     }
 
+    /// Quotient by a positive whole divisor (1000, for mcg to mg); `None` on overflow or
+    /// division by zero. Inlined, so that a whole number the divisor divides, the usual case,
+    /// costs a multiplication by the divisor's inverse instead of a call; anything else is
+    /// [`Ratio::checked_div`].
+    #[inline]
+    pub(crate) fn checked_div_int(self, d: i64) -> Option<Ratio> {
+        if self.den == 1 && d > 0 {
+            if let Ok(n) = i64::try_from(self.num) {
+                if n % d == 0 {
+                    return Some(Ratio::from_int(n / d));
+                }
+            }
+        }
+        self.checked_div(Ratio::from_int(d))
+    }
+
     /// True when strictly greater than zero.
     pub fn is_positive(self) -> bool {
         self.num > 0
@@ -578,6 +594,12 @@ mod tests {
                 let (w, v) = (Ratio::from_int(x.num as i64), Ratio::from_int(y.num as i64));
                 let exact = slow_mul(w, Ratio::new(1, y.num).unwrap());
                 assert_eq!(w.checked_div(v), exact, "{w:?} / {v:?}");
+                // By a positive whole divisor given as an integer, as the dose stage does.
+                for d in [1, 1000, y.num.unsigned_abs().min(i64::MAX as u128) as i64] {
+                    let by = Ratio::from_int(d);
+                    assert_eq!(x.checked_div_int(d), x.checked_div(by), "{x:?} / {d}");
+                    assert_eq!(w.checked_div_int(d), w.checked_div(by), "{w:?} / {d}");
+                }
                 if let Ok(m) = i64::try_from(x.num * y.num) {
                     let multiple = Ratio::from_int(m);
                     assert_eq!(multiple.checked_div(v), Some(w), "{multiple:?} / {v:?}");

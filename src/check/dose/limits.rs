@@ -50,7 +50,7 @@ pub(crate) fn shown(kind: Kind, quantity: Quantity, base: Ratio) -> Measure {
             unit: "mcg/h",
         },
         (k, Quantity::Mass) => Measure {
-            value: base.checked_div(Ratio::from_int(1000)).unwrap_or(base),
+            value: base.checked_div_int(1000).unwrap_or(base),
             unit: if k == Kind::Daily { "mg/day" } else { "mg" },
         },
     }

@@ -80,7 +80,7 @@ fn count<'a>(
     let amount = if per_rate {
         daily
     } else {
-        daily.checked_div(Ratio::from_int(1000)).unwrap_or(daily)
+        daily.checked_div_int(1000).unwrap_or(daily)
     };
     if let Some(n) = conversion.note.as_deref() {
         notes.push(Cow::Borrowed(n));
