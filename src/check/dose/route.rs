@@ -25,7 +25,36 @@ fn is_bolus_route(r: Route) -> bool {
 
 /// The item's route (given, or the product's, or none), after checking that its dose unit and
 /// route can apply to what it names.
+///
+/// The common answers are found inline, without the call: a substance dosed by mass or not at
+/// all, and a product or therapy without a dose by its own route or none. Everything else
+/// (and every error) is [`checked_route`].
+#[inline]
 pub(crate) fn item_route(
+    model: &Model,
+    index: usize,
+    item: &Item,
+    concept: ConceptId,
+) -> Result<Option<Route>, CheckError> {
+    let mass = item
+        .dose
+        .is_none_or(|d| matches!(d.unit.dimension(), Dimension::Mass | Dimension::MassPerKg));
+    match &model.concept(concept).detail {
+        Detail::Substance(_) if mass => Ok(item.route),
+        Detail::Product(p) if item.dose.is_none() && item.route.is_none_or(|r| r == p.route) => {
+            Ok(Some(p.route))
+        }
+        Detail::Therapy
+            if item.dose.is_none() && item.route.is_none_or(|r| r == Route::Procedure) =>
+        {
+            Ok(Some(Route::Procedure))
+        }
+        _ => checked_route(model, index, item, concept),
+    }
+}
+
+/// [`item_route`], every case.
+fn checked_route(
     model: &Model,
     index: usize,
     item: &Item,
