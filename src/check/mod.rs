@@ -517,6 +517,9 @@ impl<'a> Checker<'a> {
             let mut touched = 0u64;
             for (i, ki) in self.known.iter().enumerate() {
                 for kj in &self.known[i + 1..] {
+                    if !self.index.may_pair(ki.concept, kj.concept) {
+                        continue;
+                    }
                     for &x in self.index.probe_atoms(ki.concept) {
                         for &y in self.index.probe_atoms(kj.concept) {
                             touched ^= self.index.touch_pair(x, y);
@@ -537,7 +540,9 @@ impl<'a> Checker<'a> {
             let atoms_i = self.index.probe_atoms(ki.concept);
             for j in i + 1..self.known.len() {
                 let kj = &self.known[j];
-                if kj.repeat_of.is_some() {
+                // The partner bit of the two concepts first, inline: it covers every pair of
+                // their atoms, and most pairs of items end there.
+                if kj.repeat_of.is_some() || !self.index.may_pair(ki.concept, kj.concept) {
                     continue;
                 }
                 let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));
@@ -547,7 +552,8 @@ impl<'a> Checker<'a> {
                 let single = match (atoms_i, atoms_j) {
                     ([], _) | (_, []) => continue,
                     ([x], [y]) => {
-                        // The partner bit first, inline: most pairs end there, without a call.
+                        // The bit of the two atoms, inline (a product's single atom has fewer
+                        // partners than the product): most pairs end there, without a call.
                         if !self.index.may_pair(*x, *y) {
                             continue;
                         }
