@@ -516,8 +516,9 @@ impl<'a> Checker<'a> {
         if self.index.pairs_are_large() {
             let mut touched = 0u64;
             for (i, ki) in self.known.iter().enumerate() {
+                let partners = self.index.partners_of(ki.concept);
                 for kj in &self.known[i + 1..] {
-                    if !self.index.may_pair(ki.concept, kj.concept) {
+                    if !partners.may(kj.concept) {
                         continue;
                     }
                     for &x in self.index.probe_atoms(ki.concept) {
@@ -538,11 +539,12 @@ impl<'a> Checker<'a> {
             }
             let (xi, id_i) = ((ki.concept, ki.route), (ki.id, ki.rank));
             let atoms_i = self.index.probe_atoms(ki.concept);
+            let partners = self.index.partners_of(ki.concept);
             for j in i + 1..self.known.len() {
                 let kj = &self.known[j];
                 // The partner bit of the two concepts first, inline: it covers every pair of
                 // their atoms, and most pairs of items end there.
-                if kj.repeat_of.is_some() || !self.index.may_pair(ki.concept, kj.concept) {
+                if kj.repeat_of.is_some() || !partners.may(kj.concept) {
                     continue;
                 }
                 let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));

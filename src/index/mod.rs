@@ -95,6 +95,22 @@ pub(crate) const HOLDS_DOSED: u8 = 1;
 /// A bit of [`Index::dose_holds`]: a substance of the concept is an opioid.
 pub(crate) const HOLDS_OPIOID: u8 = 2;
 
+/// One concept's row of the partner matrix (see [`Index::partners_of`]); `None` when the
+/// knowledge base is too large to have one, and every pair may have a rule.
+#[derive(Clone, Copy)]
+pub(crate) struct Partners<'i>(Option<&'i [u64]>);
+
+impl Partners<'_> {
+    /// [`Index::may_pair`] of the row's concept and `y`.
+    #[inline]
+    pub(crate) fn may(self, y: ConceptId) -> bool {
+        match self.0 {
+            None => true,
+            Some(row) => row[y.0 as usize / 64] & (1 << (y.0 % 64)) != 0,
+        }
+    }
+}
+
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
@@ -545,6 +561,16 @@ impl Index {
         }
         let (x, y) = (x.0 as usize, y.0 as usize);
         self.partners[x * self.partner_stride + y / 64] & (1 << (y % 64)) != 0
+    }
+
+    /// The partner bits of `x`: [`Index::may_pair`] with `x` fixed, its row found once.
+    #[inline]
+    pub(crate) fn partners_of(&self, x: ConceptId) -> Partners<'_> {
+        if self.partners.is_empty() {
+            return Partners(None);
+        }
+        let start = x.0 as usize * self.partner_stride;
+        Partners(Some(&self.partners[start..start + self.partner_stride]))
     }
 
     /// The kind of a concept.
