@@ -565,8 +565,11 @@ impl<'a> Checker<'a> {
                         }
                         Some((*x, *y, hits))
                     }
+                    // A product: its atoms' pairs are probed once, by `pair_rules` (an
+                    // `any_pair` first would probe those of a pair with a rule twice). With
+                    // repeats, `any_pair` first spares the lists of routes.
                     _ => {
-                        if !self.index.any_pair(ki.concept, kj.concept) {
+                        if repeats && !self.index.any_pair(ki.concept, kj.concept) {
                             continue;
                         }
                         None
