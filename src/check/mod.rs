@@ -185,6 +185,9 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_items(&mut self, regimen: &'a Regimen) -> Result<(), CheckError> {
+        // A bit per concept id modulo 64 of the items so far: a clear bit rules out a repeat
+        // without a scan of them.
+        let mut seen = 0u64;
         for (i, item) in regimen.items.iter().enumerate() {
             let found = self.index.resolve(&item.id);
             let kind = found.map(|c| self.index.kind(c));
@@ -210,7 +213,13 @@ impl<'a> Checker<'a> {
                 }
             };
             let route = dose::item_route(self.model, i, item, concept)?;
-            let repeat_of = self.known.iter().position(|k| k.concept == concept);
+            let bit = 1u64 << (concept.0 % 64);
+            let repeat_of = if seen & bit == 0 {
+                None
+            } else {
+                self.known.iter().position(|k| k.concept == concept)
+            };
+            seen |= bit;
             let (id, rank) = self.named(concept);
             self.known.push(Known {
                 input: i,
