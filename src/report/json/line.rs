@@ -375,12 +375,18 @@ fn need(
     o.raw("}");
 }
 
+/// `{"value":...,"unit":"..."}` through one [`Window`]; a whole value (as most are) is written
+/// from its integer, without the float.
 fn measure(o: &mut Out<'_>, m: &Measure) {
-    o.raw("{\"value\":");
-    o.f64(m.value.to_f64());
-    o.raw(",\"unit\":");
-    o.id(m.unit);
-    o.raw("}");
+    // Keys and punctuation (under 20 bytes), the number, the unit (an id of the checker's own).
+    let bound = 20 + Window::FLOAT + m.unit.len() + Window::SLACK;
+    o.window(bound, |w| {
+        w.raw("{\"value\":");
+        w.ratio(m.value);
+        w.raw(",\"unit\":");
+        w.id(m.unit);
+        w.raw("}");
+    });
 }
 
 /// The numbers behind a dose finding, in the order of [`DoseDetail`]'s fields.

@@ -13,6 +13,8 @@ use std::fmt;
 
 use serde_json::ser::{CompactFormatter, Formatter};
 
+use crate::units::Ratio;
+
 /// Room added past the end at a time (zeroed once, then written over): about half a compact
 /// line, so that a line grows its room two or three times, and under the 2 KiB from which
 /// glibc zeroes memory with `rep stosb` instead of vector stores (a first reservation sized
@@ -139,7 +141,7 @@ impl<'o> Out<'o> {
     }
 
     /// A float, `null` when it is not finite (as serde_json writes it).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn f64(&mut self, v: f64) {
         self.window(Window::FLOAT + Window::SLACK, |w| w.f64(v));
     }
@@ -220,6 +222,22 @@ impl Window<'_> {
             .write_f64(&mut rest, v)
             .expect("room for the longest float");
         self.at += Self::FLOAT - rest.len();
+    }
+
+    /// A value as [`Window::f64`] writes its float ([`Window::FLOAT`] bytes at most): a whole
+    /// number below [`WHOLE_FLOATS`] straight from its integer (the float would be that integer
+    /// exactly, written the same way), anything else through the float.
+    #[inline(always)]
+    pub(crate) fn ratio(&mut self, v: Ratio) {
+        let n = v.numer().unsigned_abs();
+        if v.denom() == 1 && n < WHOLE_FLOATS as u128 {
+            if v.numer() < 0 {
+                self.raw("-");
+            }
+            self.u64(n as u64);
+            return self.raw(".0");
+        }
+        self.f64(v.to_f64());
     }
 
     /// The first `len` bytes of `bytes`, which are JSON already; the rest of `bytes` (`N`
@@ -586,6 +604,42 @@ mod tests {
                 String::from_utf8(v).unwrap(),
                 serde_json::to_string(&x).unwrap(),
                 "{x}"
+            );
+        }
+    }
+
+    /// A ratio is written as serde_json writes its float, whole or not.
+    #[test]
+    fn ratios_are_written_as_their_floats() {
+        let whole = [
+            0i128,
+            1,
+            -1,
+            7,
+            650,
+            -4000,
+            999_999_999_999_999,
+            1_000_000_000_000_000,
+        ];
+        let mut ratios: Vec<Ratio> = whole.iter().map(|&n| Ratio::new(n, 1).unwrap()).collect();
+        ratios.extend(
+            [
+                (1, 2),
+                (-5, 2),
+                (1, 3),
+                (96_123_456, 1_000_000),
+                (i128::MAX, 1),
+                (i128::MIN + 1, 1),
+            ]
+            .map(|(a, b)| Ratio::new(a, b).unwrap()),
+        );
+        for r in ratios {
+            let mut v = Vec::new();
+            Out::new(&mut v).window(Window::FLOAT + Window::SLACK, |w| w.ratio(r));
+            assert_eq!(
+                String::from_utf8(v).unwrap(),
+                serde_json::to_string(&r.to_f64()).unwrap(),
+                "{r:?}"
             );
         }
     }
