@@ -186,6 +186,16 @@ impl<'a> Skipped<'a> {
         }
     }
 
+    /// True when `self` goes after `o`: told by the items' ranks where both are known and
+    /// differ (as for the dose checks' entries, one an item), by [`Skipped::order`] otherwise.
+    #[inline]
+    fn after(&self, o: &Skipped<'_>) -> bool {
+        match (self.rank.known(), o.rank.known()) {
+            (Some(a), Some(b)) if a != b => a > b,
+            _ => self.order(o) == Ordering::Greater,
+        }
+    }
+
     /// Order by item, then checks, then reason.
     fn order(&self, o: &Skipped<'_>) -> Ordering {
         cmp_ids(self.item, self.rank, o.item, o.rank)
@@ -254,16 +264,30 @@ fn permute<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
 /// How many elements the sorts below keep their keys for on the stack.
 const ON_STACK: usize = 48;
 
+/// How many findings most reports have at most: their keys fit a smaller array, which costs
+/// less to clear.
+const FEW: usize = 16;
+
 /// Sorts findings by their keys alone, which is their canonical order when every key is known
 /// and no two are equal (as nearly always); returns false, leaving them as they were,
 /// otherwise. Each key carries its finding's position in its low bits, so the sort moves one
 /// number per finding and the findings themselves are moved once, into place.
 fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
+    if findings.len() <= FEW {
+        sort_by_keys_in::<FEW>(findings)
+    } else {
+        sort_by_keys_in::<ON_STACK>(findings)
+    }
+}
+
+/// [`sort_by_keys`] with room for `N` keys.
+#[inline]
+fn sort_by_keys_in<const N: usize>(findings: &mut [Finding<'_>]) -> bool {
     let n = findings.len();
-    if n > ON_STACK {
+    if n > N {
         return false;
     }
-    let mut keys = [0u128; ON_STACK];
+    let mut keys = [0u128; N];
     let keys = &mut keys[..n];
     for (i, (k, f)) in keys.iter_mut().zip(findings.iter()).enumerate() {
         match f.key() {
@@ -372,10 +396,7 @@ impl<'a> Report<'a> {
         }
         if skipped.len() > 1 {
             // The dose checks give theirs in order already, one entry an item.
-            if skipped
-                .windows(2)
-                .any(|w| w[0].order(&w[1]) == Ordering::Greater)
-            {
+            if skipped.windows(2).any(|w| w[0].after(&w[1])) {
                 sort_in_place(&mut skipped, |_| 0, Skipped::order, |_, _| ());
             }
             skipped.dedup_by(|a, b| a.same(b));
