@@ -415,12 +415,16 @@ impl<'a> Finding<'a> {
         self.items.ids()
     }
 
-    /// The items with the ranks of their ids where kept ([`Rank::UNKNOWN`] elsewhere): an
-    /// exact rank marks an id of the knowledge base (validated, so never in need of a JSON
-    /// escape); an unknown item as given has none.
-    pub(crate) fn items_ranked(&self) -> impl Iterator<Item = (&'a str, Rank)> + '_ {
-        let ids = self.items.ids();
-        (0..ids.len()).map(move |k| (ids[k], self.items.rank(k)))
+    /// The items, sorted, and the ranks of the first two ([`Rank::UNKNOWN`] where not kept;
+    /// none is kept past the second item): an exact rank marks an id of the knowledge base
+    /// (validated, so never in need of a JSON escape); an unknown item as given has none.
+    /// Read once, so that a writer's loop over the items tests no variant.
+    #[inline]
+    pub(crate) fn items_ranked(&self) -> (&[&'a str], [Rank; 2]) {
+        match &self.items {
+            Items::Few { len, ids, ranks } => (&ids[..*len as usize], *ranks),
+            Items::Many { ids, first } => (ids, *first),
+        }
     }
 
     /// For a condition finding: the patient's condition.

@@ -178,23 +178,26 @@ fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
         (None, None) => None,
     };
     let input = f.input();
+    let (items, ranks) = f.items_ranked();
     let id = IdParts {
         rule,
+        items,
+        ranks,
         about: about.map(|a| a.1),
     };
     // The id's parts are written again (items, rule, condition or allergy); the input once.
-    let bound = FIXED + Window::SLACK + 2 * id_room(f, id) + input.map_or(0, |s| 6 * s.len() + 2);
+    let bound = FIXED + Window::SLACK + 2 * id_room(id) + input.map_or(0, |s| 6 * s.len() + 2);
     o.window(bound, |w| {
         w.raw("{\"id\":\"");
-        id_pieces(w, f, id);
+        id_pieces(w, id);
         let words = words();
         let (bytes, len) = &words.kind_severity[f.kind as usize][f.severity as usize];
         w.padded(bytes, *len as usize);
-        for (i, (item, rank)) in f.items_ranked().enumerate() {
-            if i > 0 {
+        for (k, item) in items.iter().enumerate() {
+            if k > 0 {
                 w.raw(",");
             }
-            if rank.is_exact() {
+            if k < 2 && ranks[k].is_exact() {
                 w.id(item);
             } else {
                 w.str(item);
@@ -271,32 +274,38 @@ fn words() -> &'static Words {
 
 /// [`Finding::id`] (`rule/a+b@condition`), quoted.
 fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
+    let (items, ranks) = f.items_ranked();
     let id = IdParts {
         rule: f.rule(),
+        items,
+        ranks,
         about: f.condition_ranked().or(f.allergy_ranked()),
     };
-    o.window(id_room(f, id) + 2 + Window::SLACK, |w| {
+    o.window(id_room(id) + 2 + Window::SLACK, |w| {
         w.raw("\"");
-        id_pieces(w, f, id);
+        id_pieces(w, id);
         w.raw("\"");
     });
 }
 
-/// The parts of [`Finding::id`] besides the items, read from the finding once by the caller:
-/// the rule, and the condition or allergy it is about.
+/// The parts of [`Finding::id`], read from the finding once by the caller: the rule, the items
+/// and the ranks of the first two ([`Finding::items_ranked`]), and the condition or allergy it
+/// is about.
 #[derive(Clone, Copy)]
 struct IdParts<'f> {
     rule: &'f str,
+    items: &'f [&'f str],
+    ranks: [Rank; 2],
     about: Option<(&'f str, Rank)>,
 }
 
 /// Room for the inside of [`Finding::id`], counting six bytes for each byte of an item,
 /// condition or allergy (as an escape may need) and the separators.
-fn id_room(f: &Finding<'_>, id: IdParts<'_>) -> usize {
+fn id_room(id: IdParts<'_>) -> usize {
     let part = |s: &str| 6 * s.len() + 2;
     id.rule.len()
         + 1
-        + f.items().iter().map(|i| part(i)).sum::<usize>()
+        + id.items.iter().map(|i| part(i)).sum::<usize>()
         + id.about.map_or(0, |a| part(a.0))
 }
 
@@ -304,7 +313,7 @@ fn id_room(f: &Finding<'_>, id: IdParts<'_>) -> usize {
 /// exact rank) without the escape scan, names as given escaped. Inlined, so that the window's
 /// position stays in a register in [`head`].
 #[inline(always)]
-fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>, id: IdParts<'_>) {
+fn id_pieces(w: &mut Window<'_>, id: IdParts<'_>) {
     let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
         if rank.is_exact() {
             w.id_piece(s);
@@ -314,11 +323,11 @@ fn id_pieces(w: &mut Window<'_>, f: &Finding<'_>, id: IdParts<'_>) {
     };
     w.id_piece(id.rule);
     w.raw("/");
-    for (i, (item, rank)) in f.items_ranked().enumerate() {
-        if i > 0 {
+    for (k, item) in id.items.iter().enumerate() {
+        if k > 0 {
             w.raw("+");
         }
-        piece(w, item, rank);
+        piece(w, item, if k < 2 { id.ranks[k] } else { Rank::UNKNOWN });
     }
     if let Some((c, rank)) = id.about {
         w.raw("@");
