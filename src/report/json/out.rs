@@ -4,8 +4,9 @@
 //! A report line is a few hundred short strings (ids, words) with punctuation between them, so
 //! what a string costs apart from its bytes is most of what writing costs. [`Out`] therefore
 //! keeps zeroed room past the end of the buffer and writes into it in whole words: a string of
-//! up to 32 bytes is at most four eight-byte loads, the escape test on those words, as many
-//! stores and the quotes, with one check of the room and no call to `memcpy`. Longer strings
+//! up to 64 bytes (every id of the bundled data, most skip reasons) is at most eight eight-byte
+//! loads, the escape test on those words, as many stores and the quotes, with one check of the
+//! room and no call to `memcpy` or out of line. Longer strings
 //! are tested and copied a word at a time, the test accumulated without a branch per word. A
 //! string that does need an escape (almost never) is written byte by byte.
 
@@ -21,8 +22,10 @@ use crate::units::Ratio;
 /// to the whole line measured worse for that reason).
 const GROW: usize = 2000;
 
-/// The longest string copied in a fixed number of word loads and stores (at most four).
-const SHORT: usize = 32;
+/// The longest string copied in a fixed number of word loads and stores (at most eight): long
+/// enough for the ids of combination products (`acetaminophen-codeine-oral-solution`), which
+/// are a finding's items, its id and, in the full form, its rule's texts.
+const SHORT: usize = 64;
 
 /// A byte buffer that JSON is written into.
 ///
@@ -425,13 +428,23 @@ fn half(chunk: &[u8]) -> u32 {
 }
 
 /// Copies `b` (at most [`SHORT`] bytes) to the start of `to` ([`SHORT`] bytes; what is past
-/// `b.len()` is left as it may be) in at most four loads and stores, and returns the
+/// `b.len()` is left as it may be) in at most eight loads and stores, and returns the
 /// [`escape_flags`] of its bytes.
 #[inline(always)]
 fn copy_short(to: &mut [u8], b: &[u8]) -> u64 {
     let n = b.len();
     let to = &mut to[..SHORT];
-    if n > 16 {
+    if n > 32 {
+        // Thirty-two bytes at each end, overlapping unless there are sixty-four.
+        let mut flags = 0;
+        for k in 0..4 {
+            let (head, tail) = (word(&b[8 * k..8 * k + 8]), word(&b[n - 32 + 8 * k..][..8]));
+            to[8 * k..8 * k + 8].copy_from_slice(&head.to_ne_bytes());
+            to[n - 32 + 8 * k..][..8].copy_from_slice(&tail.to_ne_bytes());
+            flags |= escape_flags(head) | escape_flags(tail);
+        }
+        flags
+    } else if n > 16 {
         // Sixteen bytes at each end, overlapping unless there are thirty-two.
         let words = [
             word(&b[..8]),
