@@ -422,9 +422,11 @@ impl Display for Missing {
 /// Why a dose check was not made, as the words of `skipped` say it.
 #[derive(Clone, Debug)]
 pub(crate) enum SkipReason<'a> {
-    /// A fixed sentence (`no dose given`).
+    /// A fixed sentence of the checker's own (`no dose given`): never in need of a JSON
+    /// escape.
     Fixed(&'static str),
-    /// `the knowledge base has no dose limit for `name``
+    /// `the knowledge base has no dose limit for `name``, `name` a substance id of the
+    /// knowledge base (validated, so never in need of a JSON escape).
     NoLimit(&'a str),
     /// `the dose is in mg/kg and the patient's weight_kg is not given`
     NoWeight(Unit),
@@ -494,34 +496,35 @@ impl SkipReason<'_> {
 
 impl SkipReason<'_> {
     /// Gives the words of the common reasons (those made of strings only: no number, no
-    /// list) to `put` piece by piece, and returns true; returns false, having given nothing,
-    /// for the others. [`Display`] writes the same pieces, so a writer that escapes them as
-    /// they come needs no `fmt` machinery for these.
+    /// list) to `put` piece by piece, each with whether it is known to need no JSON escape
+    /// (all but a text given), and returns true; returns false, having given nothing, for the
+    /// others. [`Display`] writes the same pieces, so a writer that escapes them as they come
+    /// needs no `fmt` machinery for these, and skips the escape test where it need not make it.
     #[inline]
-    pub(crate) fn write_simple(&self, put: &mut impl FnMut(&str)) -> bool {
+    pub(crate) fn write_simple(&self, put: &mut impl FnMut(&str, bool)) -> bool {
         match self {
-            SkipReason::Fixed(s) => put(s),
-            SkipReason::Text(s) => put(s),
+            SkipReason::Fixed(s) => put(s, true),
+            SkipReason::Text(s) => put(s, false),
             SkipReason::NoLimit(name) => {
-                put("the knowledge base has no dose limit for `");
-                put(name);
-                put("`");
+                put("the knowledge base has no dose limit for `", true);
+                put(name, true);
+                put("`", true);
             }
             SkipReason::NoWeight(unit) => {
-                put("the dose is in ");
-                put(unit.as_str());
-                put(" and the patient's weight_kg is not given");
+                put("the dose is in ", true);
+                put(unit.as_str(), true);
+                put(" and the patient's weight_kg is not given", true);
             }
             SkipReason::NeedsProduct(unit) => {
-                put(unit.as_str());
-                put(" needs a product with a strength");
+                put(unit.as_str(), true);
+                put(" needs a product with a strength", true);
             }
             SkipReason::NotGiven { kind, chosen: None } => {
-                put("`");
-                put(kind.needs());
-                put("` not given; the ");
-                put(kind.label());
-                put(" was not checked");
+                put("`", true);
+                put(kind.needs(), true);
+                put("` not given; the ", true);
+                put(kind.label(), true);
+                put(" was not checked", true);
             }
             _ => return false,
         }
@@ -588,7 +591,7 @@ impl Display for SkipReason<'_> {
             // The common reasons: the words `write_simple` gives.
             simple => {
                 let mut written = Ok(());
-                let done = simple.write_simple(&mut |s| {
+                let done = simple.write_simple(&mut |s, _| {
                     if written.is_ok() {
                         written = f.write_str(s);
                     }
@@ -651,14 +654,21 @@ mod tests {
         ];
         for (reason, words) in cases {
             let mut pieces = String::new();
-            assert!(reason.write_simple(&mut |s| pieces.push_str(s)), "{words}");
+            assert!(
+                reason.write_simple(&mut |s, clean| {
+                    let needs = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+                    assert!(!(clean && needs), "{s:?} needs an escape");
+                    pieces.push_str(s)
+                }),
+                "{words}"
+            );
             assert_eq!(pieces, words);
             assert_eq!(reason.to_string(), words);
         }
         let mut nothing = String::new();
         let several =
             SkipReason::Several(Box::new([SkipReason::Fixed("a"), SkipReason::Fixed("b")]));
-        assert!(!several.write_simple(&mut |s| nothing.push_str(s)));
+        assert!(!several.write_simple(&mut |s, _| nothing.push_str(s)));
         assert!(nothing.is_empty());
         assert_eq!(several.to_string(), "a; b");
     }

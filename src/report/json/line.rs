@@ -469,7 +469,7 @@ fn skipped(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
             reason = t.len();
             true
         }
-        Reason::Dose(r) => r.write_simple(&mut |p| reason += p.len()),
+        Reason::Dose(r) => r.write_simple(&mut |p, _| reason += p.len()),
     };
     // `,{"item":`, `,"checks":[`, `],"reason":` and the quotes, under 40 bytes.
     let bound = 40
@@ -497,7 +497,13 @@ fn skipped(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
             match &s.reason {
                 Reason::Text(t) => w.escaped(t),
                 Reason::Dose(r) => {
-                    r.write_simple(&mut |p| w.escaped(p));
+                    r.write_simple(&mut |p, clean| {
+                        if clean {
+                            w.id_piece(p);
+                        } else {
+                            w.escaped(p);
+                        }
+                    });
                 }
             }
             w.raw("\"}");
