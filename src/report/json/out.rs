@@ -59,11 +59,14 @@ impl<'o> Out<'o> {
         &mut self.buf[self.len..self.len + n]
     }
 
-    /// Makes at least `n` bytes of room.
+    /// Makes at least `n` bytes of room, adding [`GROW`] bytes past the room there is when
+    /// that is enough (as nearly always), so that a line grows its room as few times as its
+    /// length needs.
     #[cold]
     #[inline(never)]
     fn grow(&mut self, n: usize) {
-        self.buf.resize(self.len + n.max(GROW), 0);
+        self.buf
+            .resize((self.buf.len() + GROW).max(self.len + n), 0);
     }
 
     /// The buffer itself, cut back to what is written, for `f` to append to.
