@@ -7,7 +7,7 @@
 mod dose;
 mod scratch;
 
-use crate::index::{Index, Rank};
+use crate::index::{Index, Rank, concept_bit};
 use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
@@ -185,8 +185,8 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve_items(&mut self, regimen: &'a Regimen) -> Result<(), CheckError> {
-        // A bit per concept id modulo 64 of the items so far: a clear bit rules out a repeat
-        // without a scan of them.
+        // The concepts of the items so far as a filter (`concept_bit`): a clear bit rules out
+        // a repeat without a scan of them.
         let mut seen = 0u64;
         for (i, item) in regimen.items.iter().enumerate() {
             let found = self.index.resolve(&item.id);
@@ -213,7 +213,7 @@ impl<'a> Checker<'a> {
                 }
             };
             let route = dose::item_route(self.model, i, item, concept)?;
-            let bit = 1u64 << (concept.0 % 64);
+            let bit = concept_bit(concept);
             let repeat_of = if seen & bit == 0 {
                 None
             } else {

@@ -95,6 +95,14 @@ pub(crate) const HOLDS_DOSED: u8 = 1;
 /// A bit of [`Index::dose_holds`]: a substance of the concept is an opioid.
 pub(crate) const HOLDS_OPIOID: u8 = 2;
 
+/// A concept's bit in a 64-bit filter of concepts, `1 << (id % 64)`: two sets of concepts
+/// whose filters do not meet have no concept in common. [`Index::substance_bits`] is made of
+/// these, and the checks that read it use the same.
+#[inline]
+pub(crate) fn concept_bit(c: ConceptId) -> u64 {
+    1u64 << (c.0 % 64)
+}
+
 /// One concept's row of the partner matrix (see [`Index::partners_of`]); `None` when the
 /// knowledge base is too large to have one, and every pair may have a rule.
 #[derive(Clone, Copy)]
@@ -153,7 +161,7 @@ pub struct Index {
     opioids: Vec<bool>,
     /// What each concept's substances are to the dose checks: [`HOLDS_DOSED`], [`HOLDS_OPIOID`].
     dose_holds: Vec<u8>,
-    /// Each concept's substances as bits, `1 << (id % 64)`: two concepts can share a substance
+    /// Each concept's substances as bits ([`concept_bit`]): two concepts can share a substance
     /// only if their bits meet.
     substance_bits: Vec<u64>,
     /// Rank of each concept's id among the concept ids.
@@ -416,7 +424,7 @@ impl Index {
             .map(|&(start, end)| {
                 atoms[start as usize..end as usize]
                     .iter()
-                    .fold(0, |bits, s| bits | 1u64 << (s.0 % 64))
+                    .fold(0, |bits, &s| bits | concept_bit(s))
             })
             .collect();
         let mut index = Index {
@@ -691,8 +699,8 @@ impl Index {
         self.dose_holds[c.0 as usize]
     }
 
-    /// A concept's substances ([`Index::substances`]) as bits, `1 << (id % 64)` each: two
-    /// concepts whose bits do not meet share no substance.
+    /// A concept's substances ([`Index::substances`]) as bits ([`concept_bit`]): two concepts
+    /// whose bits do not meet share no substance.
     #[inline]
     pub(crate) fn substance_bits(&self, c: ConceptId) -> u64 {
         self.substance_bits[c.0 as usize]

@@ -7,19 +7,14 @@ use super::limits::{Chosen, DailyLimit, Kind, Limits, name, shown};
 use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
-use crate::index::{Index, Rank};
-use crate::model::{ConceptId, DoseLimit};
+use crate::index::{Index, Rank, concept_bit};
+use crate::model::DoseLimit;
 use crate::report::words::{DoseFinding, DoseWords, SkipReason};
 use crate::report::{Contribution, DoseDetail, Finding, Items, NotCounted, Origin};
 use crate::units::Ratio;
 use crate::vocab::{FindingKind, Severity};
 
-/// The bit of a substance in [`shared`]: its id modulo 64.
-pub(crate) fn bit(s: ConceptId) -> u64 {
-    1u64 << (s.0 % 64)
-}
-
-/// The bits ([`bit`]) that two or more items set. Most substances are held by one item; only
+/// The bits ([`concept_bit`]) that two or more items set. Most substances are held by one item; only
 /// a substance whose bit is here can be held by two.
 pub(crate) fn shared(index: &Index, known: &[Known<'_>]) -> u64 {
     let (mut once, mut twice) = (0, 0);
@@ -53,7 +48,7 @@ impl<'a> Limits<'a, '_> {
                 continue;
             }
             for &s in self.index.substances(k.concept) {
-                if twice & bit(s) != 0 {
+                if twice & concept_bit(s) != 0 {
                     holders.push((s, k.input, k.id, k.rank));
                 }
             }

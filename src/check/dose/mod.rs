@@ -21,7 +21,7 @@ mod patient;
 mod route;
 
 use super::{Checker, Ids, Known};
-use crate::index::{HOLDS_DOSED, HOLDS_OPIOID, Index, Rank, cmp_ids};
+use crate::index::{HOLDS_DOSED, HOLDS_OPIOID, Index, Rank, cmp_ids, concept_bit};
 use crate::model::{ConceptId, Detail, Model};
 use crate::regimen::Regimen;
 use crate::report::words::SkipReason;
@@ -421,7 +421,7 @@ fn expand<'a>(
                     continue;
                 }
             };
-            if shared & cumulative::bit(substance) == 0 && !index.dose_relevant(substance) {
+            if shared & concept_bit(substance) == 0 && !index.dose_relevant(substance) {
                 out.skip(item, checks::bits::DOSE_LIMIT, || {
                     SkipReason::NoLimit(&model.concept(substance).id)
                 });
