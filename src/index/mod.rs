@@ -114,7 +114,10 @@ impl Partners<'_> {
     pub(crate) fn may(self, y: ConceptId) -> bool {
         match self.0 {
             None => true,
-            Some(row) => row[y.0 as usize / 64] & (1 << (y.0 % 64)) != 0,
+            Some(row) => {
+                let (word, bit) = partner_bit(0, y.0 as usize);
+                row[word] & bit != 0
+            }
         }
     }
 }
@@ -326,8 +329,7 @@ impl Index {
             paired[lo] = true;
             paired[hi] = true;
             if !partners.is_empty() {
-                partners[lo * partner_stride + hi / 64] |= 1 << (hi % 64);
-                partners[hi * partner_stride + lo / 64] |= 1 << (lo % 64);
+                set_partners(&mut partners, partner_stride, lo, hi);
             }
         }
 
@@ -567,8 +569,8 @@ impl Index {
         if self.partners.is_empty() {
             return true;
         }
-        let (x, y) = (x.0 as usize, y.0 as usize);
-        self.partners[x * self.partner_stride + y / 64] & (1 << (y % 64)) != 0
+        let (word, bit) = partner_bit(x.0 as usize * self.partner_stride, y.0 as usize);
+        self.partners[word] & bit != 0
     }
 
     /// The partner bits of `x`: [`Index::may_pair`] with `x` fixed, its row found once.
@@ -762,6 +764,21 @@ impl Index {
     }
 }
 
+/// Where concept `y`'s bit is in the row of the partner matrix that starts at word `row`: the
+/// word and the bit in it.
+#[inline]
+fn partner_bit(row: usize, y: usize) -> (usize, u64) {
+    (row + y / 64, 1 << (y % 64))
+}
+
+/// Sets the partner bits of `x` and `y` in a matrix of `stride` words per concept, both ways.
+fn set_partners(partners: &mut [u64], stride: usize, x: usize, y: usize) {
+    for (row, other) in [(x, y), (y, x)] {
+        let (word, bit) = partner_bit(row * stride, other);
+        partners[word] |= bit;
+    }
+}
+
 /// Sets the partner bits (a row of `stride` words per concept) of every two concepts some of
 /// whose probe atoms (`probe`) have a pair with a rule, beyond the bits of those pairs of atoms
 /// themselves, so that a clear bit settles [`Index::any_pair`] for products too. A set bit still
@@ -788,10 +805,7 @@ fn widen_partners<'p>(
         }
         wide.push((x, row));
     }
-    let mut set = |x: usize, y: usize| {
-        partners[x * stride + y / 64] |= 1 << (y % 64);
-        partners[y * stride + x / 64] |= 1 << (x % 64);
-    };
+    let mut set = |x: usize, y: usize| set_partners(partners, stride, x, y);
     for (x, row) in &wide {
         for (w, &bits) in row.iter().enumerate() {
             let mut bits = bits;
@@ -801,9 +815,10 @@ fn widen_partners<'p>(
             }
         }
         for (y, _) in &wide {
-            let meets = probe(*y)
-                .iter()
-                .any(|b| row[b.0 as usize / 64] & (1 << (b.0 % 64)) != 0);
+            let meets = probe(*y).iter().any(|b| {
+                let (word, bit) = partner_bit(0, b.0 as usize);
+                row[word] & bit != 0
+            });
             if meets {
                 set(*x, *y);
             }
