@@ -215,25 +215,18 @@ impl<'a> Out<'a, '_> {
         }
     }
 
-    /// Makes room for one more skipped check.
+    /// Makes room for one more skipped check; for the first, room for as many as fit in under
+    /// 1 KB, as glibc serves such a request from its per-thread cache, while a larger one first
+    /// tidies its small freed blocks.
     #[cold]
     #[inline(never)]
     fn grow_skips(&mut self) {
-        if self.skips.capacity() == 0 {
-            self.first_skip();
+        let more = if self.skips.capacity() == 0 {
+            (1000 / std::mem::size_of::<Skip<'_>>()).max(1)
         } else {
-            self.skips.reserve(1);
-        }
-    }
-
-    /// Makes room for the first skipped checks: as many as fit in under 1 KB, as glibc serves
-    /// such a request from its per-thread cache, while a larger one first tidies its small
-    /// freed blocks.
-    #[cold]
-    #[inline(never)]
-    fn first_skip(&mut self) {
-        self.skips
-            .reserve((1000 / std::mem::size_of::<Skip<'_>>()).max(1));
+            1
+        };
+        self.skips.reserve(more);
     }
 
     /// One `skipped` entry per item: its checks in canonical order and its reasons (sorted,
