@@ -71,7 +71,9 @@ fn keep<T>(mut v: Vec<T>) -> Vec<T> {
 impl<'a> Scratch<'a> {
     /// The thread's working space, or a new one when another check on this thread holds it.
     pub(crate) fn take() -> Scratch<'a> {
-        SPARE.with(Cell::take).relabel()
+        // Lists of `'static` references are lists of `'a` references as they are (the lists
+        // are covariant), and they are empty: only handing them back needs [`reuse`].
+        SPARE.with(Cell::take)
     }
 
     /// Hands the working space back to the thread for the next check.
