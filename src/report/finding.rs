@@ -656,6 +656,36 @@ impl<'a> Finding<'a> {
     /// How many of the lowest bits of a [`Finding::key`] are 0.
     pub(crate) const KEY_FREE_BITS: u32 = 19;
 
+    /// [`Finding::key`] in 64 bits, when its parts fit: a rule rank under 2^21 (about a
+    /// million rule, limit and threshold ids), item ranks under 2^15 (about 16,000 concept
+    /// ids). Sorting a word costs about half what sorting two does. Never 0; its lowest
+    /// [`Finding::SHORT_KEY_FREE_BITS`] bits are 0, free for the caller.
+    #[inline]
+    pub(crate) fn short_key(&self) -> Option<u64> {
+        let ranks = self.items.ranks();
+        let exact = |r: Rank| if r.is_exact() { r.known() } else { None };
+        let item = |k: usize| ranks.get(k).map_or(Some(0), |&r| exact(r).map(|r| r + 1));
+        let rule = exact(self.rank)?;
+        let (first, second) = (item(0)?, item(1)?);
+        let kind = self.kind as u64;
+        if rule >> 21 != 0 || (first | second) >> 15 != 0 || kind >> 4 != 0 {
+            return None;
+        }
+        let severity = 7 - self.severity as u64;
+        // Three bits of severity (3 to 7), four of kind, 21 of rule, 15 for each item's rank
+        // plus one (0 for no item).
+        Some(
+            severity << 61
+                | kind << 57
+                | u64::from(rule) << 36
+                | u64::from(first) << 21
+                | u64::from(second) << Self::SHORT_KEY_FREE_BITS,
+        )
+    }
+
+    /// How many of the lowest bits of a [`Finding::short_key`] are 0.
+    pub(crate) const SHORT_KEY_FREE_BITS: u32 = 6;
+
     /// The canonical order: most severe first, then by kind, rule id, item ids, condition,
     /// allergy, input and summary, each compared as text (through ranks where they tell).
     pub(crate) fn order(&self, o: &Finding<'_>) -> Ordering {

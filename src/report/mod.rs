@@ -268,10 +268,10 @@ const ON_STACK: usize = 48;
 /// less to clear.
 const FEW: usize = 16;
 
-/// Sorts findings by their keys alone, which is their canonical order when every key is known
-/// and no two are equal (as nearly always); returns false, leaving them as they were,
+/// Sorts findings by their short keys alone, which is their canonical order when every key is
+/// known and no two are equal (as nearly always); returns false, leaving them as they were,
 /// otherwise. Each key carries its finding's position in its low bits, so the sort moves one
-/// number per finding and the findings themselves are moved once, into place.
+/// word per finding and the findings themselves are moved once, into place.
 fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
     if findings.len() <= FEW {
         sort_by_keys_in::<FEW>(findings)
@@ -283,24 +283,25 @@ fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
 /// [`sort_by_keys`] with room for `N` keys.
 #[inline]
 fn sort_by_keys_in<const N: usize>(findings: &mut [Finding<'_>]) -> bool {
+    const { assert!(N < 1 << Finding::SHORT_KEY_FREE_BITS) };
     let n = findings.len();
     if n > N {
         return false;
     }
-    let mut keys = [0u128; N];
+    let mut keys = [0u64; N];
     let keys = &mut keys[..n];
     for (i, (k, f)) in keys.iter_mut().zip(findings.iter()).enumerate() {
-        match f.key() {
-            Some(key) => *k = key | i as u128,
+        match f.short_key() {
+            Some(key) => *k = key | i as u64,
             None => return false,
         }
     }
     keys.sort_unstable();
-    let free = Finding::KEY_FREE_BITS;
+    let free = Finding::SHORT_KEY_FREE_BITS;
     if keys.windows(2).any(|w| w[0] >> free == w[1] >> free) {
         return false;
     }
-    let mask = (1u128 << free) - 1;
+    let mask = (1u64 << free) - 1;
     permute(findings, |i| (keys[i] & mask) as usize);
     true
 }
