@@ -418,13 +418,27 @@ impl<'a> Checker<'a> {
         if rules.len() < 2 {
             return;
         }
-        let refined = |r: &RuleId| rules.iter().any(|o| o != r && self.refines(*o, *r));
         if rules.len() <= 64 {
-            // Mark in a word; a pair of items rarely has more than a few rules.
-            let marks = rules
-                .iter()
-                .enumerate()
-                .fold(0u64, |m, (k, r)| m | (u64::from(refined(r)) << k));
+            // Mark in a word; a pair of items rarely has more than a few rules. Each two rules
+            // are compared once, both ways: one refines the other when its endpoints lie within
+            // the other's and not the reverse.
+            let mut marks = 0u64;
+            for p in 0..rules.len() {
+                let Some(ends_p) = self.ends(rules[p]) else {
+                    continue;
+                };
+                for (k, &rule_q) in rules[p + 1..].iter().enumerate() {
+                    let q = p + 1 + k;
+                    let Some(ends_q) = self.ends(rule_q) else {
+                        continue;
+                    };
+                    match (self.within(ends_p, ends_q), self.within(ends_q, ends_p)) {
+                        (true, false) => marks |= 1 << q,
+                        (false, true) => marks |= 1 << p,
+                        _ => {}
+                    }
+                }
+            }
             if marks != 0 {
                 let mut k = 0;
                 rules.retain(|_| {
@@ -434,7 +448,10 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        let marks: Vec<bool> = rules.iter().map(refined).collect();
+        let marks: Vec<bool> = rules
+            .iter()
+            .map(|r| rules.iter().any(|o| o != r && self.refines(*o, *r)))
+            .collect();
         let mut k = 0;
         rules.retain(|_| {
             k += 1;
@@ -445,18 +462,29 @@ impl<'a> Checker<'a> {
     /// True when rule `r1` is strictly more specific than `r2`: each endpoint of `r1` is the
     /// same as or belongs to the matching endpoint of `r2`, with a route at least as narrow.
     fn refines(&self, r1: RuleId, r2: RuleId) -> bool {
-        let (RuleKind::Interaction { a: a1, b: b1 }, RuleKind::Interaction { a: a2, b: b2 }) =
-            (&self.model.rule(r1).kind, &self.model.rule(r2).kind)
-        else {
+        let (Some(e1), Some(e2)) = (self.ends(r1), self.ends(r2)) else {
             return false;
         };
-        let within = |e1: &Endpoint, e2: &Endpoint| {
-            self.index.is_a(e1.concept, e2.concept) && (e2.route.is_none() || e2.route == e1.route)
+        self.within(e1, e2) && !self.within(e2, e1)
+    }
+
+    /// The two endpoints of an interaction rule.
+    #[inline]
+    fn ends(&self, r: RuleId) -> Option<(Endpoint, Endpoint)> {
+        match self.model.rule(r).kind {
+            RuleKind::Interaction { a, b } => Some((a, b)),
+            _ => None,
+        }
+    }
+
+    /// True when the endpoints `e1` lie within `e2`, one way round or the other: each concept
+    /// the same as or a member of its match, each route at least as narrow.
+    fn within(&self, (a1, b1): (Endpoint, Endpoint), (a2, b2): (Endpoint, Endpoint)) -> bool {
+        let within = |e1: Endpoint, e2: Endpoint| {
+            (e2.route.is_none() || e2.route == e1.route)
+                && (e1.concept == e2.concept || self.index.is_a(e1.concept, e2.concept))
         };
-        let le = |a1, b1, a2, b2| {
-            (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
-        };
-        le(a1, b1, a2, b2) && !le(a2, b2, a1, b1)
+        (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
     }
 
     /// [`Checker::applies`], settled without reading the rule when it requires nothing.
