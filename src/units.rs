@@ -148,19 +148,23 @@ impl Ratio {
         }
     }
 
-    /// True when whole and within 64 bits, where arithmetic needs no reduction.
+    /// The number, when whole and within 64 bits, where arithmetic needs no reduction.
     #[inline]
-    fn whole64(self) -> bool {
-        self.den == 1 && i64::try_from(self.num).is_ok()
+    fn whole64(self) -> Option<i64> {
+        if self.den == 1 {
+            i64::try_from(self.num).ok()
+        } else {
+            None
+        }
     }
 
     /// Sum; `None` on overflow.
     #[inline]
     pub fn checked_add(self, o: Ratio) -> Option<Ratio> {
-        if self.whole64() && o.whole64() {
+        if let (Some(a), Some(b)) = (self.whole64(), o.whole64()) {
             // Two 64-bit numbers: the sum fits in 128 bits, and it is whole.
             return Some(Ratio {
-                num: self.num + o.num,
+                num: a as i128 + b as i128,
                 den: 1,
             });
         }
@@ -187,10 +191,10 @@ impl Ratio {
     /// Product; `None` on overflow.
     #[inline]
     pub fn checked_mul(self, o: Ratio) -> Option<Ratio> {
-        if self.whole64() && o.whole64() {
-            // Two 64-bit numbers: the product fits in 128 bits.
+        if let (Some(a), Some(b)) = (self.whole64(), o.whole64()) {
+            // Two 64-bit numbers: the product fits in 128 bits, and is one widening multiply.
             return Some(Ratio {
-                num: self.num * o.num,
+                num: a as i128 * b as i128,
                 den: 1,
             });
         }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::limits::{Chosen, DailyLimit, Kind, Limits, name, shown};
-use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks};
+use super::{Dosed, Out, Quantity, SAME_INGREDIENT, checks, room};
 use crate::check::Known;
 use crate::check::scratch::{Holder, Scratch};
 use crate::index::{Index, Rank, concept_bit};
@@ -82,16 +82,17 @@ impl<'a> Limits<'a, '_> {
             })
         };
         // Sum masses, or rates when every counted part is a rate.
-        let quantity = if parts().flatten().all(|d| d.quantity == Quantity::Rate)
-            && parts().any(|p| p.is_some())
-        {
+        let any_dose = parts().any(|p| p.is_some());
+        let quantity = if any_dose && parts().flatten().all(|d| d.quantity == Quantity::Rate) {
             Quantity::Rate
         } else {
             Quantity::Mass
         };
+        // A part with a dose is counted (a part of the quantity summed always is), and a part
+        // without one is not.
         let mut total = Ratio::ZERO;
-        let mut contributions = Vec::new();
-        let mut not_counted = Vec::new();
+        let mut contributions = room(any_dose, group.len());
+        let mut not_counted = room(parts().any(|p| p.is_none()), group.len());
         let mut lowest: Option<(Chosen<'a>, (usize, &'a DoseLimit))> = None;
         let mut unknown: Vec<((&'a str, Rank), SkipReason<'a>)> = Vec::new();
         for (&(_, _, item, rank), part) in group.iter().zip(parts()) {

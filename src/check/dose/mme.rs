@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::{Dosed, Out, Quantity};
+use super::{Dosed, Opioids, Out, Quantity, room};
 use crate::check::Known;
 use crate::index::{HOLDS_OPIOID, Index, Rank};
 use crate::model::{Model, OpioidConversion};
@@ -97,12 +97,14 @@ pub(crate) fn check<'a>(
     index: &Index,
     known: &[Known<'a>],
     dosed: &[Dosed<'a>],
+    opioids: Opioids,
     out: &mut Out<'a, '_>,
     items: &mut Vec<(&'a str, Rank)>,
 ) {
     let mut total = Ratio::ZERO;
-    let mut contributions: Vec<Contribution<'a>> = Vec::new();
-    let mut not_counted: Vec<NotCounted<'a>> = Vec::new();
+    // An item with a dose is most often counted, and one without never is.
+    let mut contributions: Vec<Contribution<'a>> = room(opioids.dosed > 0, opioids.dosed);
+    let mut not_counted: Vec<NotCounted<'a>> = room(opioids.dosed < opioids.items, opioids.items);
     items.clear();
     let mut notes: Vec<Cow<'a, str>> = Vec::new();
     let mut any_dosed = false;

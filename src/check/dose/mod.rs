@@ -270,6 +270,17 @@ impl<'a> Out<'a, '_> {
     }
 }
 
+/// A list of a finding that will hold an entry (`needed`), made with room for `n` at once
+/// rather than grown on its first entry (through `RawVec::grow_one`); otherwise empty, with
+/// nothing allocated.
+fn room<T>(needed: bool, n: usize) -> Vec<T> {
+    if needed {
+        Vec::with_capacity(n)
+    } else {
+        Vec::new()
+    }
+}
+
 /// The positions of the skipped checks in the order of their items' ids (then positions).
 fn sort_positions(skips: &[Skip<'_>], order: &mut Vec<u16>) {
     // Items of the knowledge base, as every item with a dose is, have exact ranks: then the
@@ -312,7 +323,7 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
     };
     let mut dosed = std::mem::take(&mut spare.dosed);
     let shared = cumulative::shared(index, known);
-    let any_opioid = expand(model, index, &patient, known, shared, &mut out, &mut dosed);
+    let opioids = expand(model, index, &patient, known, shared, &mut out, &mut dosed);
     let limits = limits::Limits {
         model,
         index,
@@ -322,8 +333,16 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
         limits.check_item(d, &mut out);
     }
     limits.cumulative(known, shared, &dosed, &mut out, spare);
-    if any_opioid {
-        mme::check(model, index, known, &dosed, &mut out, &mut spare.items);
+    if opioids.items > 0 {
+        mme::check(
+            model,
+            index,
+            known,
+            &dosed,
+            opioids,
+            &mut out,
+            &mut spare.items,
+        );
     }
     let skipped = out.merged(&mut spare.order);
     spare.skips = out.skips;
@@ -347,8 +366,15 @@ fn ingredients(
         .chain(parts.iter().map(|i| (i.substance, Some(i.strength))))
 }
 
+/// How many items hold an opioid, and how many of them have a dose.
+#[derive(Clone, Copy)]
+pub(crate) struct Opioids {
+    pub items: usize,
+    pub dosed: usize,
+}
+
 /// Every item's dose, per ingredient, in base units. Items without a usable dose are skipped
-/// with the reason. Returns whether any item holds an opioid.
+/// with the reason. Returns how many items hold an opioid.
 ///
 /// An ingredient with no dose limit that is no opioid and that no other item may hold
 /// (`shared`, [`cumulative::shared`]) gets no entry: no check reads it, and its one note, that
@@ -361,14 +387,14 @@ fn expand<'a>(
     shared: u64,
     out: &mut Out<'a, '_>,
     dosed: &mut Vec<Dosed<'a>>,
-) -> bool {
+) -> Opioids {
     let too_large = || SkipReason::Fixed("the dose is too large to compute");
-    let mut any_opioid = false;
+    let mut opioids = Opioids { items: 0, dosed: 0 };
     for k in known {
         let item = (k.id, k.rank);
         let holds = index.dose_holds(k.concept);
         let opioid = holds & HOLDS_OPIOID != 0;
-        any_opioid |= opioid;
+        opioids.items += usize::from(opioid);
         let Some(dose) = k.item.dose else {
             if holds & HOLDS_DOSED != 0 {
                 out.skip(item, checks::no_dose(opioid), || {
@@ -377,6 +403,7 @@ fn expand<'a>(
             }
             continue;
         };
+        opioids.dosed += usize::from(opioid);
         for (substance, strength) in ingredients(model, k.concept) {
             // The amount of this ingredient in one dose, in mcg or mcg/h.
             let amount: Result<(Quantity, Ratio), SkipReason<'a>> =
@@ -438,5 +465,5 @@ fn expand<'a>(
             });
         }
     }
-    any_opioid
+    opioids
 }
