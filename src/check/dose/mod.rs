@@ -395,7 +395,7 @@ fn expand<'a>(
         let holds = index.dose_holds(k.concept);
         let opioid = holds & HOLDS_OPIOID != 0;
         opioids.items += usize::from(opioid);
-        let Some(dose) = k.item.dose else {
+        let Some(dose) = &k.item.dose else {
             if holds & HOLDS_DOSED != 0 {
                 out.skip(item, checks::no_dose(opioid), || {
                     SkipReason::Fixed("no dose given")
