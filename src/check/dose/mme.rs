@@ -118,12 +118,12 @@ pub(crate) fn check<'a>(
             }
             items.push((k.id, k.rank));
             any_dosed |= k.item.dose.is_some();
-            let d = dosed
-                .iter()
-                .find(|d| d.input == k.input && d.substance == s);
             let counted = if k.item.dose.is_none() {
                 Err(Cow::Borrowed("no dose given"))
             } else {
+                let d = dosed
+                    .iter()
+                    .find(|d| d.input == k.input && d.substance == s);
                 count(model, index, k, s, d, &mut notes)
             };
             match counted {
@@ -156,8 +156,10 @@ pub(crate) fn check<'a>(
     }
     contributions.sort_unstable_by(|a, b| (a.item, a.amount.value).cmp(&(b.item, b.amount.value)));
     not_counted.sort_unstable_by(|a, b| (a.item, &a.reason).cmp(&(b.item, &b.reason)));
-    notes.sort_unstable();
-    notes.dedup();
+    if notes.len() > 1 {
+        notes.sort_unstable();
+        notes.dedup();
+    }
     let incomplete = !not_counted.is_empty();
     let value = Measure {
         value: total,
