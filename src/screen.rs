@@ -23,6 +23,7 @@ use serde::{Serialize, Serializer};
 
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
+use crate::report::Report;
 use crate::vocab::Severity;
 
 /// What each report line holds.
@@ -289,6 +290,8 @@ fn screen_serial(
     let mut summary = Summary::default();
     let mut batch = Batch::default();
     let mut out = Vec::with_capacity(BATCH_BYTES);
+    // Lines recall the findings and skipped entries written on the lines before.
+    let _recall = Report::recall_lines(kb.model());
     let mut progress = Progress {
         on: options.progress,
         last: start,
@@ -377,6 +380,8 @@ fn worker(
     done: &SyncSender<(Batch, Vec<u8>, Summary)>,
     format: LineFormat,
 ) {
+    // Lines recall the findings and skipped entries written on the lines before.
+    let _recall = Report::recall_lines(kb.model());
     loop {
         let batch = match work.lock() {
             Ok(rx) => rx.recv(),
@@ -615,6 +620,62 @@ mod tests {
                 assert_eq!(value, &ff[key], "finding field {key}");
             }
             assert!(cf.get("summary").is_none() && ff.get("summary").is_some());
+        }
+    }
+
+    /// Lines recall the findings and skipped entries of the lines before them: each compact
+    /// line is still what serde_json writes for its report, on one thread and on several.
+    #[test]
+    fn recalled_lines_are_the_compact_reports() {
+        let kb = KnowledgeBase::bundled();
+        let names = [
+            "warfarin",
+            "ibuprofen",
+            "naproxen",
+            "aspirin",
+            "St John's Wort",
+            "oxycodone",
+            "tramadol",
+            "duloxetine",
+            "meperidine",
+            "acetaminophen-codeine-oral-solution",
+            "no-such-thing",
+            "massage-therapy",
+        ];
+        let mut input = String::new();
+        for i in 0..300 {
+            let items: Vec<String> = (0..1 + i % 5)
+                .map(|k| {
+                    let name = names[(i * 7 + k * 5) % names.len()];
+                    if k % 2 == 0 {
+                        format!(r#"{{"id": "{name}"}}"#)
+                    } else {
+                        format!(r#"{{"id": "{name}", "dose": {{"value": 50, "unit": "mg"}}}}"#)
+                    }
+                })
+                .collect();
+            let patient = [
+                "{}",
+                r#"{"age_years": 70, "conditions": ["chronic-kidney-disease"], "allergies": ["nsaid"]}"#,
+            ][i % 2];
+            input.push_str(&format!(
+                r#"{{"id": {i}, "patient": {patient}, "items": [{}]}}"#,
+                items.join(", ")
+            ));
+            input.push('\n');
+        }
+        for threads in [1, 2] {
+            let (out, summary) = run(&input, threads, LineFormat::Compact);
+            assert!(summary.errors < 100, "{summary:?}");
+            let mut compared = 0;
+            for (line, text) in out.lines().zip(input.lines()) {
+                let regimen = Regimen::from_json(text).unwrap();
+                if let Ok(report) = kb.check(&regimen) {
+                    assert_eq!(line, serde_json::to_string(&report.compact()).unwrap());
+                    compared += 1;
+                }
+            }
+            assert_eq!(compared, summary.lines - summary.errors);
         }
     }
 

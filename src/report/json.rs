@@ -4,6 +4,7 @@
 
 mod line;
 mod out;
+mod recall;
 
 use std::fmt;
 
@@ -290,10 +291,23 @@ impl Report<'_> {
     }
 }
 
+impl Report<'_> {
+    /// While the guard lives, compact lines of reports of `model` written on this thread
+    /// recall the pieces (findings, skipped entries) written before instead of writing them
+    /// again (see [`recall`]): for a run of lines, such as `screen`'s.
+    pub(crate) fn recall_lines(model: &Model) -> recall::Recall<'_> {
+        recall::Recall::new(model)
+    }
+}
+
 impl Compact<'_, '_> {
     /// Appends the compact report as one line of JSON, the bytes serde_json writes for it.
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        line::report(&mut out::Out::new(out), self.0, false);
+        let o = &mut out::Out::new(out);
+        recall::with(self.0.model, |recent| match recent {
+            Some(recent) => line::compact(o, self.0, recent),
+            None => line::report(o, self.0, false),
+        });
     }
 }
 

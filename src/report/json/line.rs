@@ -4,6 +4,7 @@
 //! screening writes every report this way; the tests hold it to serde_json's output, form by
 //! form, over generated regimens.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -12,12 +13,82 @@ use crate::model::{Citation, Model, MonitoringId};
 use crate::regimen::RegimenId;
 use crate::vocab::{Evidence, FindingKind, Severity};
 
+use super::super::words::SkipReason;
 use super::super::{DoseDetail, Finding, Measure, Overridden, Reason, Report, Resolved, Skipped};
 use super::out::{Out, Window};
+use super::recall::{Key, Recent};
 
 /// Writes `r`; `full` adds what resolved to what, the rules' texts and the merged monitoring
 /// (as `write_report` in the parent module).
 pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
+    write::<false>(o, r, full, None);
+}
+
+/// Writes the compact form of `r` (as [`report`]), recalling from `recent` the findings and
+/// skipped entries written before, and keeping there those that were not.
+pub(super) fn compact(o: &mut Out<'_>, r: &Report<'_>, recent: &mut Recent) {
+    write::<true>(o, r, false, Some(recent));
+}
+
+/// [`report`], or with `RECALL` (and `recent`) [`compact`].
+///
+/// The functions that write a line's parts are generic over `RECALL` only so that each of the
+/// two writers has its own copy to inline, as the one writer there was did: sharing them, the
+/// full form measured 350 instructions a line slower.
+fn write<const RECALL: bool>(
+    o: &mut Out<'_>,
+    r: &Report<'_>,
+    full: bool,
+    mut recent: Option<&mut Recent>,
+) {
+    top::<RECALL>(o, r);
+    if full {
+        o.raw(",\"resolved\":");
+        o.seq(&r.resolved, resolved);
+    }
+    o.raw(",\"findings\":");
+    findings::<RECALL>(o, r, full, recent.as_deref_mut());
+    if full {
+        o.raw(",\"monitoring\":[");
+        let mut first = true;
+        r.each_monitoring(|id, findings| {
+            if !first {
+                o.raw(",");
+            }
+            first = false;
+            need(o, r, id, findings);
+        });
+        o.raw("]");
+    }
+    o.raw(",\"skipped\":[");
+    for (i, s) in r.skipped.iter().enumerate() {
+        let key = if RECALL { skipped_key(s, i == 0) } else { None };
+        recalled(o, recent.as_deref_mut(), key, |o| {
+            skipped::<RECALL>(o, s, i == 0)
+        });
+    }
+    o.raw("]}");
+}
+
+/// The list of findings of [`write`], on its own (as it was compiled when there was one writer:
+/// inlined into `write`, it measured slower).
+#[inline(never)]
+fn findings<const RECALL: bool>(
+    o: &mut Out<'_>,
+    r: &Report<'_>,
+    full: bool,
+    mut recent: Option<&mut Recent>,
+) {
+    o.seq(&r.findings, |o, f| {
+        let key = if RECALL { finding_key(f) } else { None };
+        recalled(o, recent.as_deref_mut(), key, |o| {
+            finding::<RECALL>(o, f, r.model, full);
+        });
+    });
+}
+
+/// The first fields of a report, in both forms: its id, status, most severe finding and counts.
+fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
     o.raw("{");
     if let Some(id) = r.id {
         o.raw("\"id\":");
@@ -33,30 +104,97 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
         o.raw(",\"max_severity\":");
         o.id(s.as_str());
     }
-    counts(o, r);
-    if full {
-        o.raw(",\"resolved\":");
-        o.seq(&r.resolved, resolved);
-    }
-    o.raw(",\"findings\":");
-    o.seq(&r.findings, |o, f| finding(o, f, r.model, full));
-    if full {
-        o.raw(",\"monitoring\":[");
-        let mut first = true;
-        r.each_monitoring(|id, findings| {
-            if !first {
-                o.raw(",");
+    counts::<RECALL>(o, r);
+}
+
+/// A piece written by `write`, or, given `recent` and a key, recalled from `recent` (and kept
+/// there when it was not). `write` is called in one place, so that it is inlined once.
+#[inline(always)]
+fn recalled(
+    o: &mut Out<'_>,
+    recent: Option<&mut Recent>,
+    key: Option<Key>,
+    write: impl Fn(&mut Out<'_>),
+) {
+    let mut keep = None;
+    if let (Some(recent), Some(key)) = (recent, key) {
+        if let Some(bytes) = recent.get(&key) {
+            #[cfg(debug_assertions)]
+            {
+                let mut fresh = Vec::new();
+                write(&mut Out::new(&mut fresh));
+                assert_eq!(fresh, bytes, "a recalled piece is what would be written");
             }
-            first = false;
-            need(o, r, id, findings);
-        });
-        o.raw("]");
+            o.bytes(bytes);
+            return;
+        }
+        keep = Some((recent, key, o.len()));
     }
-    o.raw(",\"skipped\":[");
-    for (i, s) in r.skipped.iter().enumerate() {
-        skipped(o, s, i == 0);
+    write(o);
+    if let Some((recent, key, start)) = keep {
+        recent.put(key, o.since(start));
     }
-    o.raw("]}");
+}
+
+/// The number of an exact rank (an id of the knowledge base, whose text it determines).
+fn exact(rank: Rank) -> Option<u64> {
+    rank.known().filter(|_| rank.is_exact()).map(u64::from)
+}
+
+/// What determines a compact finding's bytes, when nothing else does: its rule (by the address
+/// and length of its id, a text of the knowledge base or the checker's own), kind, severity and
+/// evidence, one or two items and the condition or allergy it is about, each by an exact rank.
+/// `None` for a finding with numbers, an override, an input as given or more items.
+fn finding_key(f: &Finding<'_>) -> Option<Key> {
+    if f.dose().is_some() || f.overridden.is_some() || f.input().is_some() {
+        return None;
+    }
+    let (items, ranks) = f.items_ranked();
+    let ranks = match items.len() {
+        1 => exact(ranks[0])?,
+        2 => exact(ranks[0])? | exact(ranks[1])? << 32,
+        _ => return None,
+    };
+    let about = match (f.condition_ranked(), f.allergy_ranked()) {
+        (Some((_, c)), _) => 1 << 32 | exact(c)?,
+        (None, Some((_, a))) => 2 << 32 | exact(a)?,
+        (None, None) => 0,
+    };
+    let rule = f.rule();
+    let evidence = f.evidence().map_or(0xFF, |e| e as u64);
+    Some([
+        rule.as_ptr() as u64,
+        rule.len() as u64
+            | (f.kind as u64) << 32
+            | (f.severity as u64) << 40
+            | evidence << 48
+            | (items.len() as u64) << 56,
+        ranks,
+        about,
+    ])
+}
+
+/// What determines a skipped entry's bytes, when nothing else does: its item by an exact rank,
+/// its checks (the checker's own list, by address and length) and a reason that is a fixed
+/// sentence or names a substance (by address and length: the checker's own words or an id of
+/// the knowledge base), and whether it is the first (the others start with a comma). `None`
+/// for any other reason.
+fn skipped_key(s: &Skipped<'_>, first: bool) -> Option<Key> {
+    let item = exact(s.rank)?;
+    let Cow::Borrowed(checks) = &s.checks else {
+        return None;
+    };
+    let (text, which) = match &s.reason {
+        Reason::Dose(SkipReason::Fixed(t)) => (*t, 1),
+        Reason::Dose(SkipReason::NoLimit(name)) => (*name, 2),
+        _ => return None,
+    };
+    Some([
+        checks.as_ptr() as u64,
+        checks.len() as u64 | which << 32 | u64::from(first) << 62 | 1 << 63,
+        text.as_ptr() as u64,
+        text.len() as u64 | item << 32,
+    ])
 }
 
 /// What a string written (escaped, quoted) in a [`Window`] may take: six bytes for a byte.
@@ -66,7 +204,7 @@ fn escaped(s: &str) -> usize {
 
 /// `,"counts":{...}`: the count of each severity, keys in alphabetical order (as serde_json
 /// writes the map), through one [`Window`].
-fn counts(o: &mut Out<'_>, r: &Report<'_>) {
+fn counts<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
     /// `Report::counts` by the alphabetical order of the severities' words.
     const SORTED: [usize; 5] = [0, 4, 1, 3, 2];
     let counts = r.counts();
@@ -91,6 +229,8 @@ fn counts(o: &mut Out<'_>, r: &Report<'_>) {
     });
 }
 
+/// The regimen's id (inlined into both writers, as it was into the one writer there was).
+#[inline(always)]
 fn regimen_id(o: &mut Out<'_>, id: &RegimenId) {
     match id {
         RegimenId::Text(t) => o.str(t),
@@ -116,8 +256,8 @@ fn resolved(o: &mut Out<'_>, r: &Resolved<'_>) {
 }
 
 /// One finding; `texts` as in `FindingJson`.
-fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
-    head(o, f, texts);
+fn finding<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
+    head::<RECALL>(o, f, texts);
     if texts {
         o.raw(",\"summary\":");
         if f.summary_is_text() {
@@ -153,11 +293,11 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
     }
     if let Some(d) = f.dose() {
         o.raw(",\"dose\":");
-        dose(o, d);
+        dose::<RECALL>(o, d);
     }
     if let Some(v) = &f.overridden {
         o.raw(",\"overridden\":");
-        overridden(o, v);
+        overridden::<RECALL>(o, v);
     }
     o.raw("}");
 }
@@ -165,7 +305,7 @@ fn finding(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
 /// The start of a finding, all but the texts and the numbers (in the compact form, all but
 /// the numbers): its id, kind, severity, items, rule, condition, allergy or input, and (when
 /// not `texts`) evidence, written through one [`Window`](super::out::Window).
-fn head(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
+fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     /// Enough for the keys, punctuation and vocabulary words (under 150 bytes), and the
     /// padding of [`Words`] past them.
     const FIXED: usize = 256;
@@ -399,7 +539,7 @@ fn measure(o: &mut Out<'_>, m: &Measure) {
 }
 
 /// The numbers behind a dose finding, in the order of [`DoseDetail`]'s fields.
-fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
+fn dose<const RECALL: bool>(o: &mut Out<'_>, d: &DoseDetail<'_>) {
     o.raw("{\"limit\":");
     o.id(d.limit);
     for (key, m) in [(",\"value\":", &d.value), (",\"max\":", &d.max)] {
@@ -449,7 +589,7 @@ fn dose(o: &mut Out<'_>, d: &DoseDetail<'_>) {
     o.raw("}");
 }
 
-fn overridden(o: &mut Out<'_>, v: &Overridden<'_>) {
+fn overridden<const RECALL: bool>(o: &mut Out<'_>, v: &Overridden<'_>) {
     o.raw("{\"from\":");
     o.id(v.from.as_str());
     o.raw(",\"to\":");
@@ -461,7 +601,7 @@ fn overridden(o: &mut Out<'_>, v: &Overridden<'_>) {
 
 /// One skipped check, after a comma unless `first`, through one [`Window`] (with the reason,
 /// unless it is one of the rare reasons written through `fmt`).
-fn skipped(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
+fn skipped<const RECALL: bool>(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
     // The length of the reason when it is written in pieces.
     let mut reason = 0;
     let simple = match &s.reason {

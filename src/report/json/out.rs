@@ -79,9 +79,27 @@ impl<'o> Out<'o> {
     /// Bytes that are JSON already (punctuation, `"key":`).
     #[inline(always)]
     pub(crate) fn raw(&mut self, s: &str) {
-        let n = s.len();
-        self.room(n).copy_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    /// Bytes that are JSON already (a piece written before).
+    #[inline(always)]
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        let n = b.len();
+        self.room(n).copy_from_slice(b);
         self.len += n;
+    }
+
+    /// How many bytes the buffer holds, to be given to [`Out::since`].
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bytes written since the buffer held `start`.
+    #[inline(always)]
+    pub(crate) fn since(&self, start: usize) -> &[u8] {
+        &self.buf[start..self.len]
     }
 
     /// A string, quoted and escaped.

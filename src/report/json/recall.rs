@@ -1,0 +1,197 @@
+//! Pieces of compact report lines written before, recalled instead of written again.
+//!
+//! A screening run writes the same finding (`diuretic-nsaid/naproxen+spironolactone`, with the
+//! same kind, severity and evidence) and the same skipped entry (`no dose given` for the same
+//! item) on line after line: the bundled bench regimens write about 16 findings a line, of
+//! which about five in six were written, byte for byte, on an earlier line. Such a piece is
+//! determined by a few things that are cheap to compare (the address of its rule's id, ranks,
+//! small enums; see `line::finding_key` and `line::skipped_key`), so the writer keeps the
+//! bytes it wrote for each in a ring of [`RING`] bytes, found through a table of [`SLOTS`]
+//! keys, and copies them whole the next time.
+//!
+//! Addresses stand for texts only while the knowledge base they point into lives, so pieces are
+//! recalled only while a [`Recall`] guard for that knowledge base's model lives on the thread:
+//! `screen` holds one for the whole run, on each thread that writes lines; a report of another
+//! model is written as if there were none. Nothing is recalled that holds a text of the regimen
+//! (an unknown item as given, a condition outside the knowledge base), a number (dose
+//! findings) or an override.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+
+use crate::model::Model;
+
+/// Bytes of the ring: about 2,500 compact findings (long enough for a few hundred lines of
+/// ten-item regimens).
+const RING: usize = 1 << 19;
+
+/// Keys in the table (a power of two): a key has one place, a newer piece takes it.
+const SLOTS: usize = 1 << 12;
+
+/// The longest piece kept (a compact finding of two items is under 400 bytes).
+const LONGEST: usize = 1024;
+
+/// What determines a piece's bytes, packed into four words; never all zeros (the first word is
+/// the address of a text).
+pub(super) type Key = [u64; 4];
+
+/// One piece in the ring.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: Key,
+    /// Where the piece starts, counted in all bytes ever written to the ring.
+    at: u64,
+    len: u32,
+}
+
+/// The pieces of one knowledge base's model kept on a thread.
+#[derive(Default)]
+pub(super) struct Recent {
+    /// The address of the model, 0 when no [`Recall`] guard lives.
+    model: usize,
+    /// [`SLOTS`] keys, allocated when the first piece is kept.
+    slots: Vec<Slot>,
+    /// [`RING`] bytes, allocated with `slots`.
+    ring: Vec<u8>,
+    /// Bytes ever written to the ring (the next piece goes at `at % RING`, or at the start of
+    /// the ring when it does not fit before the end).
+    at: u64,
+}
+
+thread_local! {
+    static RECENT: RefCell<Recent> = RefCell::new(Recent::default());
+}
+
+/// While it lives, compact lines of reports of `model` written on this thread recall the
+/// pieces written before; when dropped, what was kept is freed.
+pub(crate) struct Recall<'m> {
+    /// The model, borrowed: its texts, whose addresses are keys, cannot move or go meanwhile.
+    model: PhantomData<&'m Model>,
+    /// Neither sent nor shared: the pieces are the thread's.
+    thread: PhantomData<*const ()>,
+}
+
+impl<'m> Recall<'m> {
+    /// Starts keeping pieces of `model`'s reports on this thread (forgetting any kept before).
+    pub(crate) fn new(model: &'m Model) -> Recall<'m> {
+        RECENT.with_borrow_mut(|r| {
+            *r = Recent {
+                model: model as *const Model as usize,
+                ..Recent::default()
+            }
+        });
+        Recall {
+            model: PhantomData,
+            thread: PhantomData,
+        }
+    }
+}
+
+impl Drop for Recall<'_> {
+    fn drop(&mut self) {
+        RECENT.with_borrow_mut(|r| *r = Recent::default());
+    }
+}
+
+/// Runs `f` with the pieces kept for `model` on this thread, or with `None` when there are
+/// none (no [`Recall`] guard for it lives).
+pub(super) fn with<T>(model: &Model, f: impl FnOnce(Option<&mut Recent>) -> T) -> T {
+    RECENT.with_borrow_mut(|r| {
+        if r.model == model as *const Model as usize {
+            f(Some(r))
+        } else {
+            f(None)
+        }
+    })
+}
+
+impl Recent {
+    /// The table's place for `key`.
+    #[inline(always)]
+    fn place(key: &Key) -> usize {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let h = key[0] ^ key[1].rotate_left(23) ^ key[2].wrapping_mul(K) ^ key[3].rotate_left(41);
+        (h.wrapping_mul(K) >> (64 - SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The bytes kept for `key`, when they are still in the ring.
+    #[inline]
+    pub(super) fn get(&self, key: &Key) -> Option<&[u8]> {
+        let slot = self.slots.get(Recent::place(key))?;
+        if slot.key != *key || self.at - slot.at > RING as u64 {
+            return None;
+        }
+        let start = (slot.at % RING as u64) as usize;
+        self.ring.get(start..start + slot.len as usize)
+    }
+
+    /// Keeps `bytes` as the piece of `key`.
+    #[inline(never)]
+    pub(super) fn put(&mut self, key: Key, bytes: &[u8]) {
+        let n = bytes.len();
+        if n > LONGEST {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
+            self.ring = vec![0; RING];
+        }
+        let mut start = (self.at % RING as u64) as usize;
+        if start + n > RING {
+            self.at += (RING - start) as u64;
+            start = 0;
+        }
+        self.ring[start..start + n].copy_from_slice(bytes);
+        self.slots[Recent::place(&key)] = Slot {
+            key,
+            at: self.at,
+            len: n as u32,
+        };
+        self.at += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recent() -> Recent {
+        Recent {
+            model: 1,
+            ..Recent::default()
+        }
+    }
+
+    #[test]
+    fn a_piece_is_recalled_until_the_ring_comes_round() {
+        let mut r = recent();
+        let key = [1, 2, 3, 4];
+        assert_eq!(r.get(&key), None);
+        r.put(key, b"{\"id\":1}");
+        assert_eq!(r.get(&key), Some(&b"{\"id\":1}"[..]));
+        assert_eq!(r.get(&[1, 2, 3, 5]), None);
+        // Fill the ring with other pieces: the first is written over, and no longer recalled.
+        let other = vec![b'x'; 1000];
+        for i in 0..(RING / 1000 + 1) as u64 {
+            r.put([7, i, 0, 0], &other);
+        }
+        assert!(r.at > RING as u64);
+        assert_eq!(r.get(&key), None);
+        // A piece that does not fit before the end of the ring goes to its start, whole.
+        let last = [7, (RING / 1000) as u64, 0, 0];
+        assert_eq!(r.get(&last), Some(&other[..]));
+        assert_eq!(r.ring[..1000], other[..]);
+    }
+
+    #[test]
+    fn pieces_are_kept_only_for_the_model_of_a_living_guard() {
+        let kb = crate::KnowledgeBase::bundled();
+        let model = kb.model();
+        assert!(with(model, |r| r.is_none()));
+        {
+            let _recall = Recall::new(model);
+            assert!(with(model, |r| r.is_some()));
+        }
+        assert!(with(model, |r| r.is_none()));
+    }
+}
