@@ -623,10 +623,11 @@ mod tests {
         }
     }
 
-    /// Lines recall the findings and skipped entries of the lines before them: each compact
-    /// line is still what serde_json writes for its report, on one thread and on several.
+    /// Lines recall the findings and skipped entries of the lines before them: each line is
+    /// still what serde_json writes for its report, in both forms, on one thread and on
+    /// several.
     #[test]
-    fn recalled_lines_are_the_compact_reports() {
+    fn recalled_lines_are_the_reports() {
         let kb = KnowledgeBase::bundled();
         let names = [
             "warfarin",
@@ -664,14 +665,21 @@ mod tests {
             ));
             input.push('\n');
         }
-        for threads in [1, 2] {
-            let (out, summary) = run(&input, threads, LineFormat::Compact);
+        for (threads, format) in [1, 2]
+            .into_iter()
+            .flat_map(|t| [(t, LineFormat::Compact), (t, LineFormat::Full)])
+        {
+            let (out, summary) = run(&input, threads, format);
             assert!(summary.errors < 100, "{summary:?}");
             let mut compared = 0;
             for (line, text) in out.lines().zip(input.lines()) {
                 let regimen = Regimen::from_json(text).unwrap();
                 if let Ok(report) = kb.check(&regimen) {
-                    assert_eq!(line, serde_json::to_string(&report.compact()).unwrap());
+                    let written = match format {
+                        LineFormat::Compact => serde_json::to_string(&report.compact()),
+                        LineFormat::Full => serde_json::to_string(&report),
+                    };
+                    assert_eq!(line, written.unwrap());
                     compared += 1;
                 }
             }

@@ -287,14 +287,18 @@ impl Serialize for Compact<'_, '_> {
 impl Report<'_> {
     /// Appends the report as one line of JSON, the bytes of [`Report::to_json`].
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        line::report(&mut out::Out::new(out), self, true);
+        let o = &mut out::Out::new(out);
+        recall::with(self.model, |recent| match recent {
+            Some(recent) => line::recalling(o, self, true, recent),
+            None => line::report(o, self, true),
+        });
     }
 }
 
 impl Report<'_> {
-    /// While the guard lives, compact lines of reports of `model` written on this thread
-    /// recall the pieces (findings, skipped entries) written before instead of writing them
-    /// again (see [`recall`]): for a run of lines, such as `screen`'s.
+    /// While the guard lives, lines of reports of `model` written on this thread recall the
+    /// pieces (findings, skipped entries) written before instead of writing them again (see
+    /// [`recall`]): for a run of lines, such as `screen`'s.
     pub(crate) fn recall_lines(model: &Model) -> recall::Recall<'_> {
         recall::Recall::new(model)
     }
@@ -305,7 +309,7 @@ impl Compact<'_, '_> {
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
         let o = &mut out::Out::new(out);
         recall::with(self.0.model, |recent| match recent {
-            Some(recent) => line::compact(o, self.0, recent),
+            Some(recent) => line::recalling(o, self.0, false, recent),
             None => line::report(o, self.0, false),
         });
     }

@@ -14,7 +14,9 @@ use crate::regimen::RegimenId;
 use crate::vocab::{Evidence, FindingKind, Severity};
 
 use super::super::words::SkipReason;
-use super::super::{DoseDetail, Finding, Measure, Overridden, Reason, Report, Resolved, Skipped};
+use super::super::{
+    DoseDetail, Finding, Measure, Origin, Overridden, Reason, Report, Resolved, Skipped,
+};
 use super::out::{Out, Window};
 use super::recall::{Key, Recent};
 
@@ -24,13 +26,13 @@ pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
     write::<false>(o, r, full, None);
 }
 
-/// Writes the compact form of `r` (as [`report`]), recalling from `recent` the findings and
-/// skipped entries written before, and keeping there those that were not.
-pub(super) fn compact(o: &mut Out<'_>, r: &Report<'_>, recent: &mut Recent) {
-    write::<true>(o, r, false, Some(recent));
+/// Writes `r` (as [`report`]), recalling from `recent` the findings and skipped entries
+/// written before, and keeping there those that were not.
+pub(super) fn recalling(o: &mut Out<'_>, r: &Report<'_>, full: bool, recent: &mut Recent) {
+    write::<true>(o, r, full, Some(recent));
 }
 
-/// [`report`], or with `RECALL` (and `recent`) [`compact`].
+/// [`report`], or with `RECALL` (and `recent`) [`recalling`].
 ///
 /// The functions that write a line's parts are generic over `RECALL` only so that each of the
 /// two writers has its own copy to inline, as the one writer there was did: sharing them, the
@@ -80,7 +82,7 @@ fn findings<const RECALL: bool>(
     mut recent: Option<&mut Recent>,
 ) {
     o.seq(&r.findings, |o, f| {
-        let key = if RECALL { finding_key(f) } else { None };
+        let key = if RECALL { finding_key(f, full) } else { None };
         recalled(o, recent.as_deref_mut(), key, |o| {
             finding::<RECALL>(o, f, r.model, full);
         });
@@ -141,12 +143,17 @@ fn exact(rank: Rank) -> Option<u64> {
     rank.known().filter(|_| rank.is_exact()).map(u64::from)
 }
 
-/// What determines a compact finding's bytes, when nothing else does: its rule (by the address
-/// and length of its id, a text of the knowledge base or the checker's own), kind, severity and
-/// evidence, one or two items and the condition or allergy it is about, each by an exact rank.
-/// `None` for a finding with numbers, an override, an input as given or more items.
-fn finding_key(f: &Finding<'_>) -> Option<Key> {
+/// What determines a finding's bytes, when nothing else does: its rule (by the address and
+/// length of its id, a text of the knowledge base or the checker's own), kind, severity and
+/// evidence, one or two items and the condition or allergy it is about, each by an exact rank;
+/// with `texts`, the rule's own texts, which its id stands for too. `None` for a finding with
+/// numbers, an override, an input as given or more items, and with `texts`, for one whose
+/// words are written from parts or come with a monitoring requirement of an item's own.
+fn finding_key(f: &Finding<'_>, texts: bool) -> Option<Key> {
     if f.dose().is_some() || f.overridden.is_some() || f.input().is_some() {
+        return None;
+    }
+    if texts && (!f.summary_is_text() || matches!(f.origin(), Origin::Monitoring(_))) {
         return None;
     }
     let (items, ranks) = f.items_ranked();
@@ -168,7 +175,8 @@ fn finding_key(f: &Finding<'_>) -> Option<Key> {
             | (f.kind as u64) << 32
             | (f.severity as u64) << 40
             | evidence << 48
-            | (items.len() as u64) << 56,
+            | (items.len() as u64) << 56
+            | u64::from(texts) << 62,
         ranks,
         about,
     ])

@@ -1,13 +1,13 @@
-//! Pieces of compact report lines written before, recalled instead of written again.
+//! Pieces of report lines written before, recalled instead of written again.
 //!
 //! A screening run writes the same finding (`diuretic-nsaid/naproxen+spironolactone`, with the
-//! same kind, severity and evidence) and the same skipped entry (`no dose given` for the same
-//! item) on line after line: the bundled bench regimens write about 16 findings a line, of
-//! which about five in six were written, byte for byte, on an earlier line. Such a piece is
-//! determined by a few things that are cheap to compare (the address of its rule's id, ranks,
-//! small enums; see `line::finding_key` and `line::skipped_key`), so the writer keeps the
-//! bytes it wrote for each in a ring of [`RING`] bytes, found through a table of [`SLOTS`]
-//! keys, and copies them whole the next time.
+//! same kind, severity and evidence, and in the full form the same texts of its rule) and the
+//! same skipped entry (`no dose given` for the same item) on line after line: the bundled bench
+//! regimens write about 16 findings a line, of which about five in six were written, byte for
+//! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
+//! compare (the address of its rule's id, ranks, small enums; see `line::finding_key` and
+//! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring of [`RING`]
+//! bytes, found through a table of [`SLOTS`] keys, and copies them whole the next time.
 //!
 //! Addresses stand for texts only while the knowledge base they point into lives, so pieces are
 //! recalled only while a [`Recall`] guard for that knowledge base's model lives on the thread:
@@ -21,15 +21,17 @@ use std::marker::PhantomData;
 
 use crate::model::Model;
 
-/// Bytes of the ring: about 2,500 compact findings (long enough for a few hundred lines of
-/// ten-item regimens).
-const RING: usize = 1 << 19;
+/// Bytes of the ring: about 10,000 compact findings or 1,500 full ones (a few hundred lines
+/// of ten-item regimens). Measured on the bench's compact lines, 512 KiB recalled a little less
+/// (53,630 instructions a line against 53,330).
+const RING: usize = 1 << 21;
 
 /// Keys in the table (a power of two): a key has one place, a newer piece takes it.
 const SLOTS: usize = 1 << 12;
 
-/// The longest piece kept (a compact finding of two items is under 400 bytes).
-const LONGEST: usize = 1024;
+/// The longest piece kept (a compact finding of two items is under 400 bytes, a full one
+/// rarely over 2,000).
+const LONGEST: usize = 1 << 14;
 
 /// What determines a piece's bytes, packed into four words; never all zeros (the first word is
 /// the address of a text).
@@ -62,8 +64,8 @@ thread_local! {
     static RECENT: RefCell<Recent> = RefCell::new(Recent::default());
 }
 
-/// While it lives, compact lines of reports of `model` written on this thread recall the
-/// pieces written before; when dropped, what was kept is freed.
+/// While it lives, lines of reports of `model` written on this thread recall the pieces
+/// written before; when dropped, what was kept is freed.
 pub(crate) struct Recall<'m> {
     /// The model, borrowed: its texts, whose addresses are keys, cannot move or go meanwhile.
     model: PhantomData<&'m Model>,
