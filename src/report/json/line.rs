@@ -64,7 +64,10 @@ fn write<const RECALL: bool>(
     }
     o.raw(",\"skipped\":[");
     for (i, s) in r.skipped.iter().enumerate() {
-        let key = if RECALL { skipped_key(s, i == 0) } else { None };
+        let key = match &recent {
+            Some(recent) if RECALL && recent.awake() => skipped_key(s, i == 0),
+            _ => None,
+        };
         recalled(o, recent.as_deref_mut(), key, |o| {
             skipped::<RECALL>(o, s, i == 0)
         });
@@ -82,7 +85,10 @@ fn findings<const RECALL: bool>(
     mut recent: Option<&mut Recent>,
 ) {
     o.seq(&r.findings, |o, f| {
-        let key = if RECALL { finding_key(f, full) } else { None };
+        let key = match &recent {
+            Some(recent) if RECALL && recent.awake() => finding_key(f, full),
+            _ => None,
+        };
         recalled(o, recent.as_deref_mut(), key, |o| {
             finding::<RECALL>(o, f, r.model, full);
         });

@@ -7,7 +7,9 @@
 //! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
 //! compare (the address of its rule's id, ranks, small enums; see `line::finding_key` and
 //! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring of [`RING`]
-//! bytes, found through a table of [`SLOTS`] keys, and copies them whole the next time.
+//! bytes, found through a table of [`SLOTS`] keys, and copies them whole the next time. When
+//! lines share few pieces (random regimens on a large knowledge base), looking costs more than
+//! it saves, so a round of lookups that recalls too few is followed by a rest (see [`ROUND`]).
 //!
 //! Addresses stand for texts only while the knowledge base they point into lives, so pieces are
 //! recalled only while a [`Recall`] guard for that knowledge base's model lives on the thread:
@@ -16,7 +18,7 @@
 //! (an unknown item as given, a condition outside the knowledge base), a number (dose
 //! findings) or an override.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 use crate::model::Model;
@@ -32,6 +34,14 @@ const SLOTS: usize = 1 << 12;
 /// The longest piece kept (a compact finding of two items is under 400 bytes, a full one
 /// rarely over 2,000).
 const LONGEST: usize = 1 << 14;
+
+/// Pieces looked up in a round: when fewer than a quarter of them were recalled, looking up
+/// costs more than it saves (a random regimen on the 1M knowledge base shares few findings with
+/// the lines before it), and the next [`REST`] pieces are written without looking.
+const ROUND: u32 = 1024;
+
+/// Pieces written without looking after a round that recalled too few.
+const REST: u32 = 32 * 1024;
 
 /// What determines a piece's bytes, packed into four words; never all zeros (the first word is
 /// the address of a text).
@@ -53,11 +63,17 @@ pub(super) struct Recent {
     model: usize,
     /// [`SLOTS`] keys, allocated when the first piece is kept.
     slots: Vec<Slot>,
-    /// [`RING`] bytes, allocated with `slots`.
+    /// [`RING`] bytes at most, reserved with `slots` and filled as pieces are kept.
     ring: Vec<u8>,
     /// Bytes ever written to the ring (the next piece goes at `at % RING`, or at the start of
     /// the ring when it does not fit before the end).
     at: u64,
+    /// Pieces looked up in this round, and how many of them were recalled (counted as they
+    /// are looked up, through `&self`).
+    looked: Cell<u32>,
+    found: Cell<u32>,
+    /// Pieces still to write without looking (see [`ROUND`]).
+    resting: Cell<u32>,
 }
 
 thread_local! {
@@ -116,13 +132,36 @@ impl Recent {
         (h.wrapping_mul(K) >> (64 - SLOTS.trailing_zeros())) as usize
     }
 
+    /// False while pieces are written without looking (after a round that recalled too few):
+    /// the caller then neither makes a key nor looks.
+    #[inline(always)]
+    pub(super) fn awake(&self) -> bool {
+        let resting = self.resting.get();
+        if resting == 0 {
+            return true;
+        }
+        self.resting.set(resting - 1);
+        false
+    }
+
     /// The bytes kept for `key`, when they are still in the ring.
     #[inline]
     pub(super) fn get(&self, key: &Key) -> Option<&[u8]> {
+        let looked = self.looked.get() + 1;
+        if looked == ROUND {
+            if self.found.get() < ROUND / 4 {
+                self.resting.set(REST);
+            }
+            self.looked.set(0);
+            self.found.set(0);
+        } else {
+            self.looked.set(looked);
+        }
         let slot = self.slots.get(Recent::place(key))?;
         if slot.key != *key || self.at - slot.at > RING as u64 {
             return None;
         }
+        self.found.set(self.found.get() + 1);
         let start = (slot.at % RING as u64) as usize;
         self.ring.get(start..start + slot.len as usize)
     }
@@ -136,14 +175,31 @@ impl Recent {
         }
         if self.slots.is_empty() {
             self.slots = vec![Slot::default(); SLOTS];
-            self.ring = vec![0; RING];
+            // Filled as pieces come, not zeroed first: 2 MiB of zeroes for each run measured
+            // more than a thousand instructions a line of a 2,000-line run.
+            self.ring = Vec::with_capacity(RING);
         }
         let mut start = (self.at % RING as u64) as usize;
         if start + n > RING {
             self.at += (RING - start) as u64;
             start = 0;
         }
+        if start == self.ring.len() {
+            // Still filling the ring.
+            self.ring.extend_from_slice(bytes);
+            return self.keep(key, n);
+        }
+        if self.ring.len() < start + n {
+            // Past the tail left when the ring first came round.
+            self.ring.resize(start + n, 0);
+        }
         self.ring[start..start + n].copy_from_slice(bytes);
+        self.keep(key, n);
+    }
+
+    /// Points `key`'s slot at the `n` bytes just put in the ring at `at`.
+    #[inline(always)]
+    fn keep(&mut self, key: Key, n: usize) {
         self.slots[Recent::place(&key)] = Slot {
             key,
             at: self.at,
@@ -183,6 +239,25 @@ mod tests {
         let last = [7, (RING / 1000) as u64, 0, 0];
         assert_eq!(r.get(&last), Some(&other[..]));
         assert_eq!(r.ring[..1000], other[..]);
+    }
+
+    #[test]
+    fn a_round_that_recalls_too_few_rests() {
+        let mut r = recent();
+        for i in 0..ROUND as u64 {
+            assert!(r.awake());
+            assert_eq!(r.get(&[9, i, 0, 0]), None);
+            r.put([9, i, 0, 0], b"x");
+        }
+        for _ in 0..REST {
+            assert!(!r.awake());
+        }
+        assert!(r.awake());
+        // A round that recalls enough goes on looking.
+        for _ in 0..ROUND {
+            assert_eq!(r.get(&[9, 5, 0, 0]), Some(&b"x"[..]));
+        }
+        assert!(r.awake());
     }
 
     #[test]
