@@ -629,32 +629,41 @@ impl<'a> Finding<'a> {
         }
     }
 
-    /// A number that orders findings as [`Finding::order`] does as far as it goes (severity,
-    /// kind, rule, the first two items), when every rank in it is exact: two findings with
-    /// different keys are in key order; equal keys say nothing. Never 0; its lowest
-    /// [`Finding::KEY_FREE_BITS`] bits are 0, free for the caller.
+    /// The parts of a finding's sort keys, each a number that orders as its text does: severity
+    /// (3 to 7, most severe first), kind, the rule's rank, and the first two items' ranks plus
+    /// one (0 for no item). `None` unless every rank in it is exact: an id outside the set
+    /// shares its (even) rank with other such ids, and a shared rank would let a later part of
+    /// the key decide what the text should.
     #[inline]
-    pub(crate) fn key(&self) -> Option<u128> {
+    fn key_parts(&self) -> Option<[u32; 5]> {
         let ranks = self.items.ranks();
-        // Only exact ranks: an id outside the set shares its (even) rank with other such ids,
-        // and a shared rank would let a later part of the key decide what the text should.
         let exact = |r: Rank| if r.is_exact() { r.known() } else { None };
         let item = |k: usize| ranks.get(k).map_or(Some(0), |&r| exact(r).map(|r| r + 1));
-        let rule = exact(self.rank)?;
-        let severity = 7 - self.severity as u128;
-        // Three bits of severity (3 to 7), eight of kind, 32 of rule, 33 for each item's
-        // rank plus one (0 for no item).
-        Some(
-            severity << 125
-                | (self.kind as u128) << 117
-                | (rule as u128) << 85
-                | (item(0)? as u128) << 52
-                | (item(1)? as u128) << Self::KEY_FREE_BITS,
-        )
+        Some([
+            7 - self.severity as u32,
+            self.kind as u32,
+            exact(self.rank)?,
+            item(0)?,
+            item(1)?,
+        ])
     }
 
-    /// How many of the lowest bits of a [`Finding::key`] are 0.
-    pub(crate) const KEY_FREE_BITS: u32 = 19;
+    /// A number that orders findings as [`Finding::order`] does as far as it goes (severity,
+    /// kind, rule, the first two items), when every rank in it is exact: two findings with
+    /// different keys are in key order; equal keys say nothing. Never 0.
+    #[inline]
+    pub(crate) fn key(&self) -> Option<u128> {
+        let [severity, kind, rule, first, second] = self.key_parts()?;
+        // Three bits of severity, eight of kind, 32 of rule, 33 for each item; the lowest 19
+        // bits are 0.
+        Some(
+            u128::from(severity) << 125
+                | u128::from(kind) << 117
+                | u128::from(rule) << 85
+                | u128::from(first) << 52
+                | u128::from(second) << 19,
+        )
+    }
 
     /// [`Finding::key`] in 64 bits, when its parts fit: a rule rank under 2^21 (about a
     /// million rule, limit and threshold ids), item ranks under 2^15 (about 16,000 concept
@@ -662,21 +671,14 @@ impl<'a> Finding<'a> {
     /// [`Finding::SHORT_KEY_FREE_BITS`] bits are 0, free for the caller.
     #[inline]
     pub(crate) fn short_key(&self) -> Option<u64> {
-        let ranks = self.items.ranks();
-        let exact = |r: Rank| if r.is_exact() { r.known() } else { None };
-        let item = |k: usize| ranks.get(k).map_or(Some(0), |&r| exact(r).map(|r| r + 1));
-        let rule = exact(self.rank)?;
-        let (first, second) = (item(0)?, item(1)?);
-        let kind = self.kind as u64;
+        let [severity, kind, rule, first, second] = self.key_parts()?;
         if rule >> 21 != 0 || (first | second) >> 15 != 0 || kind >> 4 != 0 {
             return None;
         }
-        let severity = 7 - self.severity as u64;
-        // Three bits of severity (3 to 7), four of kind, 21 of rule, 15 for each item's rank
-        // plus one (0 for no item).
+        // Three bits of severity, four of kind, 21 of rule, 15 for each item.
         Some(
-            severity << 61
-                | kind << 57
+            u64::from(severity) << 61
+                | u64::from(kind) << 57
                 | u64::from(rule) << 36
                 | u64::from(first) << 21
                 | u64::from(second) << Self::SHORT_KEY_FREE_BITS,
