@@ -244,11 +244,9 @@ impl Ratio {
     /// [`Ratio::checked_div`].
     #[inline]
     pub(crate) fn checked_div_int(self, d: i64) -> Option<Ratio> {
-        if self.den == 1 && d > 0 {
-            if let Ok(n) = i64::try_from(self.num) {
-                if n % d == 0 {
-                    return Some(Ratio::from_int(n / d));
-                }
+        if let Some(n) = self.whole64() {
+            if d > 0 && n % d == 0 {
+                return Some(Ratio::from_int(n / d));
             }
         }
         self.checked_div(Ratio::from_int(d))

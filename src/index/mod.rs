@@ -432,6 +432,13 @@ impl Index {
                     .fold(0, |bits, &s| bits | concept_bit(s))
             })
             .collect();
+        let ancestors: Vec<Box<[ConceptId]>> = (0..n)
+            .map(|i| graph.ancestors(ConceptId(i as u32)).into())
+            .collect();
+        let ancestor_bits = ancestors
+            .iter()
+            .map(|of| of.iter().fold(0, |bits, &a| bits | concept_bit(a)))
+            .collect();
         let mut index = Index {
             names,
             atom_ranges,
@@ -442,15 +449,8 @@ impl Index {
             partners: partners.into(),
             partner_stride,
             kinds,
-            ancestors: (0..n)
-                .map(|i| graph.ancestors(ConceptId(i as u32)).into())
-                .collect(),
-            ancestor_bits: (0..n)
-                .map(|i| {
-                    let of = graph.ancestors(ConceptId(i as u32));
-                    of.iter().fold(0, |bits, &a| bits | concept_bit(a))
-                })
-                .collect(),
+            ancestors,
+            ancestor_bits,
             pairs,
             hits,
             rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
