@@ -287,15 +287,9 @@ impl Serialize for Compact<'_, '_> {
 impl Report<'_> {
     /// Appends the report as one line of JSON, the bytes of [`Report::to_json`].
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        let o = &mut out::Out::new(out);
-        recall::with(self.model, |recent| match recent {
-            Some(recent) => line::recalling(o, self, true, recent),
-            None => line::report(o, self, true),
-        });
+        write_line(self, true, out);
     }
-}
 
-impl Report<'_> {
     /// While the guard lives, lines of reports of `model` written on this thread recall the
     /// pieces (findings, skipped entries) written before instead of writing them again (see
     /// [`recall`]): for a run of lines, such as `screen`'s.
@@ -307,12 +301,19 @@ impl Report<'_> {
 impl Compact<'_, '_> {
     /// Appends the compact report as one line of JSON, the bytes serde_json writes for it.
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
-        let o = &mut out::Out::new(out);
-        recall::with(self.0.model, |recent| match recent {
-            Some(recent) => line::recalling(o, self.0, false, recent),
-            None => line::report(o, self.0, false),
-        });
+        write_line(self.0, false, out);
     }
+}
+
+/// Appends `r` as one line of JSON (`full` as in [`write_report`]), recalling the pieces
+/// written before when a [`recall::Recall`] guard for its model lives on this thread.
+#[inline]
+fn write_line(r: &Report<'_>, full: bool, out: &mut Vec<u8>) {
+    let o = &mut out::Out::new(out);
+    recall::with(r.model, |recent| match recent {
+        Some(recent) => line::recalling(o, r, full, recent),
+        None => line::report(o, r, full),
+    });
 }
 
 /// The report; `full` adds what resolved to what, the rules' texts and the merged monitoring.
