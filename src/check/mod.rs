@@ -419,26 +419,9 @@ impl<'a> Checker<'a> {
             return;
         }
         if rules.len() <= 64 {
-            // Mark in a word; a pair of items rarely has more than a few rules. Each two rules
-            // are compared once, both ways: one refines the other when its endpoints lie within
-            // the other's and not the reverse.
+            // Mark in a word; a pair of items rarely has more than a few rules.
             let mut marks = 0u64;
-            for p in 0..rules.len() {
-                let Some(ends_p) = self.ends(rules[p]) else {
-                    continue;
-                };
-                for (k, &rule_q) in rules[p + 1..].iter().enumerate() {
-                    let q = p + 1 + k;
-                    let Some(ends_q) = self.ends(rule_q) else {
-                        continue;
-                    };
-                    match (self.within(ends_p, ends_q), self.within(ends_q, ends_p)) {
-                        (true, false) => marks |= 1 << q,
-                        (false, true) => marks |= 1 << p,
-                        _ => {}
-                    }
-                }
-            }
+            self.mark_refined(rules, |k| marks |= 1 << k);
             if marks != 0 {
                 let mut k = 0;
                 rules.retain(|_| {
@@ -448,10 +431,8 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        let marks: Vec<bool> = rules
-            .iter()
-            .map(|r| rules.iter().any(|o| o != r && self.refines(*o, *r)))
-            .collect();
+        let mut marks = vec![false; rules.len()];
+        self.mark_refined(rules, |k| marks[k] = true);
         let mut k = 0;
         rules.retain(|_| {
             k += 1;
@@ -459,13 +440,28 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// True when rule `r1` is strictly more specific than `r2`: each endpoint of `r1` is the
-    /// same as or belongs to the matching endpoint of `r2`, with a route at least as narrow.
-    fn refines(&self, r1: RuleId, r2: RuleId) -> bool {
-        let (Some(e1), Some(e2)) = (self.ends(r1), self.ends(r2)) else {
-            return false;
-        };
-        self.within(e1, e2) && !self.within(e2, e1)
+    /// Gives `mark` the position of every rule in `rules` that another refines: is strictly
+    /// more specific, each endpoint the same as or a member of the matching endpoint of the
+    /// other, with a route at least as narrow. Each two rules are compared once, both ways:
+    /// one refines the other when its endpoints lie within the other's and not the reverse.
+    #[inline]
+    fn mark_refined(&self, rules: &[RuleId], mut mark: impl FnMut(usize)) {
+        for p in 0..rules.len() {
+            let Some(ends_p) = self.ends(rules[p]) else {
+                continue;
+            };
+            for (k, &rule_q) in rules[p + 1..].iter().enumerate() {
+                let q = p + 1 + k;
+                let Some(ends_q) = self.ends(rule_q) else {
+                    continue;
+                };
+                match (self.within(ends_p, ends_q), self.within(ends_q, ends_p)) {
+                    (true, false) => mark(q),
+                    (false, true) => mark(p),
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// The two endpoints of an interaction rule.
