@@ -9,7 +9,7 @@ use super::patient::{Context, Covers};
 use super::{Dosed, Out, Quantity, checks};
 use crate::index::Index;
 use crate::model::{Band, ConceptId, DoseLimit, Model};
-use crate::report::words::{self, DoseFinding, DoseWords, Missing, SkipReason};
+use crate::report::words::{self, DoseFinding, DoseWords, Missing, Over, SkipReason};
 use crate::report::{DoseDetail, Finding, Items, Measure, Origin};
 use crate::units::{Amount, Dimension, Ratio, Unit};
 use crate::vocab::{FindingKind, Route};
@@ -545,7 +545,7 @@ impl<'a> Limits<'a, '_> {
                 band,
                 limit,
                 missing,
-                over: max.map(|m| (shown(kind, q, value), kind, shown(kind, q, m))),
+                over: max.map(|m| Over::new(shown(kind, q, value), kind, shown(kind, q, m))),
             }),
             Outcome::OtherQuantity { kind } => {
                 out.skip(item, bit(kind), || SkipReason::OtherQuantity {
