@@ -142,7 +142,13 @@ pub(crate) enum Quantity {
 
 impl Quantity {
     fn of(unit: Unit) -> Option<Quantity> {
-        match unit.dimension() {
+        Quantity::of_dimension(unit.dimension())
+    }
+
+    /// What an amount of this dimension is; `None` for a dosage unit.
+    #[inline]
+    pub(crate) fn of_dimension(d: Dimension) -> Option<Quantity> {
+        match d {
             Dimension::Mass | Dimension::MassPerKg => Some(Quantity::Mass),
             Dimension::Rate => Some(Quantity::Rate),
             Dimension::DosageUnit => None,
