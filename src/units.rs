@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::num::NonZeroI64;
 use std::str::FromStr;
 
 /// Largest numerator or denominator a [`Ratio`] parsed from input may have (10^15).
@@ -61,6 +62,41 @@ fn div(a: i128, b: i128) -> i128 {
     match (i64::try_from(a), i64::try_from(b)) {
         (Ok(x), Ok(y)) if y != 0 && !(x == i64::MIN && y == -1) => (x / y) as i128,
         _ => a / b,
+    }
+}
+
+/// A [`Ratio`] kept in 16 bytes rather than 32: both parts in 64 bits, as nearly every dose
+/// is, or else the ratio boxed. For numbers kept in entries that must stay small enough to
+/// move without a `memcpy` call (a skipped check's reason).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Compact {
+    /// Numerator and (positive) denominator, in lowest terms.
+    Small { num: i64, den: NonZeroI64 },
+    /// Anything wider.
+    Large(Box<Ratio>),
+}
+
+impl Compact {
+    /// The ratio, kept.
+    pub(crate) fn new(r: Ratio) -> Compact {
+        match r.small() {
+            Some((num, den)) => match NonZeroI64::new(den) {
+                Some(den) => Compact::Small { num, den },
+                None => Compact::Large(Box::new(r)),
+            },
+            None => Compact::Large(Box::new(r)),
+        }
+    }
+
+    /// The ratio again.
+    pub(crate) fn get(&self) -> Ratio {
+        match self {
+            Compact::Small { num, den } => Ratio {
+                num: i128::from(*num),
+                den: i128::from(den.get()),
+            },
+            Compact::Large(r) => **r,
+        }
     }
 }
 
@@ -675,6 +711,22 @@ mod tests {
         );
         assert!(a.convert(Unit::McgPerH).is_none());
         assert!(Amount::new(r("1"), Unit::Tablet).in_base().is_none());
+    }
+
+    #[test]
+    fn compact_ratios_are_the_same_ratios_in_16_bytes() {
+        assert_eq!(std::mem::size_of::<Compact>(), 16);
+        let wide = Ratio::new(i128::from(i64::MAX) * 2, 3).unwrap();
+        for r in [
+            Ratio::ZERO,
+            r("2.4"),
+            r("-0.5"),
+            Ratio::from_int(i64::MAX),
+            wide,
+        ] {
+            assert_eq!(Compact::new(r).get(), r);
+        }
+        assert!(matches!(Compact::new(wide), Compact::Large(_)));
     }
 
     #[test]

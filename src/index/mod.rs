@@ -5,6 +5,7 @@
 //! two concrete concepts (substances, products, therapies, conditions) is one hash probe on the
 //! pair, whatever classes the rules were written on.
 
+pub(crate) mod dose;
 mod pairs;
 mod ranks;
 
@@ -176,6 +177,8 @@ pub struct Index {
     rule_ranks: ranks::Ranked,
     /// The genes pharmacogenomic rules name, sorted.
     genes: Box<[Box<str>]>,
+    /// What the dose checks read of the dose limits and MME factors ([`dose`]).
+    dose: dose::DoseTables,
 }
 
 /// The id of entry `i` of the rules, dose limits, MME thresholds, monitoring requirements and
@@ -477,6 +480,7 @@ impl Index {
             concept_ranks,
             rule_ranks,
             genes: genes.into(),
+            dose: dose::DoseTables::new(model),
             // Read from the index itself, once its limits and MME factors are in place.
             dose_holds: Vec::new(),
         };

@@ -9,7 +9,7 @@ use std::fmt::{self, Display, Formatter, Write as _};
 
 use super::{DoseDetail, Measure};
 use crate::model::{Band, Citation, ConceptKind, DoseLimit, MmeThreshold};
-use crate::units::{Ratio, Unit};
+use crate::units::{Compact, Ratio, Unit};
 use crate::vocab::Route;
 
 /// Why an item without `times_per_day` counts toward a daily total as one dose (the least on
@@ -419,6 +419,34 @@ impl Display for Missing {
     }
 }
 
+/// A dose over the limit of a band that could not be evaluated: the two numbers in the unit
+/// they are shown in, kept compact so that a skipped check stays small enough to move without
+/// a `memcpy` call (a unit test holds it there).
+#[derive(Clone, Debug)]
+pub(crate) struct Over {
+    /// The dose.
+    value: Compact,
+    /// The band's limit.
+    max: Compact,
+    /// The unit of both.
+    unit: &'static str,
+    /// Which limit.
+    kind: LimitKind,
+}
+
+impl Over {
+    /// The dose `value` over the band's limit `max` of this kind, both in one unit.
+    pub(crate) fn new(value: Measure, kind: LimitKind, max: Measure) -> Over {
+        debug_assert_eq!(value.unit, max.unit);
+        Over {
+            value: Compact::new(value.value),
+            max: Compact::new(max.value),
+            unit: value.unit,
+            kind,
+        }
+    }
+}
+
 /// Why a dose check was not made, as the words of `skipped` say it.
 #[derive(Clone, Debug)]
 pub(crate) enum SkipReason<'a> {
@@ -450,7 +478,7 @@ pub(crate) enum SkipReason<'a> {
         /// What the band needs.
         missing: Missing,
         /// The dose, the kind of limit and the band's limit, when the limit is known.
-        over: Option<(Measure, LimitKind, Measure)>,
+        over: Option<Over>,
     },
     /// `band `b` of `limit` needs age_years; the total of `name` across items was not checked
     /// against it`
@@ -552,10 +580,14 @@ impl Display for SkipReason<'_> {
             } => {
                 write!(f, "band `{}` of `{}` needs {missing}", band.name, limit.id)?;
                 match over {
-                    Some((value, kind, max)) => write!(
+                    Some(o) => write!(
                         f,
-                        "; the dose ({value}) would be over its {} of {max}",
-                        kind.label()
+                        "; the dose ({} {}) would be over its {} of {} {}",
+                        o.value.get(),
+                        o.unit,
+                        o.kind.label(),
+                        o.max.get(),
+                        o.unit
                     ),
                     None => f.write_str(", so its limits could not be checked"),
                 }
@@ -618,6 +650,13 @@ pub(crate) fn no_limit_by_route(name: &str, route: Route, only: &[&str]) -> Stri
 mod tests {
     use super::{LimitKind, SkipReason};
     use crate::units::Unit;
+
+    /// A skipped check moves as inline copies, not a `memcpy` call: 128 bytes at most.
+    #[test]
+    fn skipped_checks_are_small() {
+        assert!(std::mem::size_of::<SkipReason<'_>>() <= 80);
+        assert!(std::mem::size_of::<crate::report::Skipped<'_>>() <= 128);
+    }
 
     /// The common reasons, written piece by piece, say what they always said.
     #[test]

@@ -140,7 +140,7 @@ impl<'a> Limits<'a, '_> {
                 continue;
             };
             for (place, limit) in candidates.iter() {
-                let applied = self.applied(limit, Kind::Daily, quantity);
+                let applied = self.applied((place, limit), Kind::Daily, quantity);
                 if let Some(c) = applied.chosen {
                     if lowest.is_none_or(|(l, _)| c.value < l.value) {
                         lowest = Some((c, (place, limit)));

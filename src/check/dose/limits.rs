@@ -8,8 +8,9 @@
 use super::patient::{Context, Covers};
 use super::{Dosed, Out, Quantity, checks};
 use crate::index::Index;
+use crate::index::dose::BandLimits;
 use crate::model::{Band, ConceptId, DoseLimit, Model};
-use crate::report::words::{self, DoseFinding, DoseWords, Missing, SkipReason};
+use crate::report::words::{self, DoseFinding, DoseWords, Missing, Over, SkipReason};
 use crate::report::{DoseDetail, Finding, Items, Measure, Origin};
 use crate::units::{Amount, Dimension, Ratio, Unit};
 use crate::vocab::{FindingKind, Route};
@@ -73,8 +74,9 @@ pub(crate) fn per_kg_measure(kind: Kind, a: Amount) -> Measure {
 /// What one band sets for one kind of limit.
 #[derive(Clone, Copy)]
 enum BandSets<'m> {
-    /// A single or daily maximum: a mass, rate or per-kg amount.
-    Amount(&'m Amount),
+    /// A single or daily maximum: what its unit measures, and the amount in base units (per
+    /// kg for a per-kg amount).
+    Amount(Dimension, &'m Ratio),
     /// A course length in days.
     Days(u32),
 }
@@ -249,12 +251,12 @@ impl<'a> Limits<'a, '_> {
     /// might cover the patient but could not be evaluated.
     pub(crate) fn applied(
         &self,
-        limit: &'a DoseLimit,
+        (place, limit): (usize, &'a DoseLimit),
         kind: Kind,
         quantity: Quantity,
     ) -> Applied<'a> {
         let mut out = Applied::default();
-        for band in limit.bands.iter() {
+        for band in limit.bands.iter().zip(self.index.band_limits(place)) {
             self.consider(band, kind, quantity, &mut None, &mut out);
         }
         out
@@ -263,9 +265,14 @@ impl<'a> Limits<'a, '_> {
     /// [`Limits::applied`] for every kind, in the order of [`KINDS`], in one pass over the
     /// bands: whether a band covers the patient is found once for all the kinds it sets.
     /// Written into the caller's (empty) values: returned, they were built and then copied.
-    fn applied_all(&self, limit: &'a DoseLimit, quantity: Quantity, all: &mut [Applied<'a>; 3]) {
+    fn applied_all(
+        &self,
+        (place, limit): (usize, &'a DoseLimit),
+        quantity: Quantity,
+        all: &mut [Applied<'a>; 3],
+    ) {
         let [single, daily, days] = all;
-        for band in limit.bands.iter() {
+        for band in limit.bands.iter().zip(self.index.band_limits(place)) {
             let mut covers = None;
             self.consider(band, Kind::Single, quantity, &mut covers, single);
             self.consider(band, Kind::Daily, quantity, &mut covers, daily);
@@ -274,47 +281,49 @@ impl<'a> Limits<'a, '_> {
     }
 
     /// Adds one band's limit of one kind to `out`. `covers` is whether the band covers the
-    /// patient, found here when first needed.
+    /// patient, found here when first needed. The band's maxima are read in base units from
+    /// the index ([`BandLimits`]), converted when it was compiled.
     #[inline(always)]
     fn consider(
         &self,
-        band: &'a Band,
+        (band, limits): (&'a Band, &BandLimits),
         kind: Kind,
         quantity: Quantity,
         covers: &mut Option<Covers>,
         out: &mut Applied<'a>,
     ) {
         let set = match kind {
-            Kind::Single => band.max_single.as_ref().map(BandSets::Amount),
-            Kind::Daily => band.max_daily.as_ref().map(BandSets::Amount),
+            Kind::Single => limits
+                .single
+                .as_ref()
+                .map(|(d, base)| BandSets::Amount(*d, base)),
+            Kind::Daily => limits
+                .daily
+                .as_ref()
+                .map(|(d, base)| BandSets::Amount(*d, base)),
             Kind::Days => band.max_days.map(BandSets::Days),
         };
         let Some(set) = set else {
             return;
         };
-        if let BandSets::Amount(raw) = set {
-            if Quantity::of(raw.unit) != Some(quantity) {
+        if let BandSets::Amount(dimension, _) = set {
+            if Quantity::of_dimension(dimension) != Some(quantity) {
                 out.other_quantity = true;
                 return;
             }
         }
-        let covers = *covers.get_or_insert_with(|| self.patient.covers_quickly(self.index, band));
+        let covers = *covers
+            .get_or_insert_with(|| self.patient.covers_quickly(self.index, band, limits.who));
         if let Covers::No = covers {
             return;
         }
         // The limit in base units; `Err` when it needs the weight and there is none.
         let value: Result<Ratio, ()> = match set {
-            BandSets::Amount(raw) => {
-                let base = raw.in_base().unwrap_or(Ratio::ZERO);
-                if raw.unit.dimension() == Dimension::MassPerKg {
-                    match self.patient.weight() {
-                        Some(w) => base.checked_mul(w).ok_or(()),
-                        None => Err(()),
-                    }
-                } else {
-                    Ok(base)
-                }
-            }
+            BandSets::Amount(Dimension::MassPerKg, base) => match self.patient.weight() {
+                Some(w) => base.checked_mul(w).ok_or(()),
+                None => Err(()),
+            },
+            BandSets::Amount(_, base) => Ok(*base),
             BandSets::Days(days) => Ok(Ratio::from_int(days as i64)),
         };
         match (covers, value) {
@@ -352,7 +361,7 @@ impl<'a> Limits<'a, '_> {
         each: &mut impl FnMut(Outcome<'a>),
     ) -> DailyLimit<'a> {
         let mut all = <[Applied<'a>; 3]>::default();
-        self.applied_all(limit, d.quantity, &mut all);
+        self.applied_all((place, limit), d.quantity, &mut all);
         let daily = &all[1];
         let daily = if daily.unknown.is_empty() {
             DailyLimit::Known(daily.chosen.map(|c| (c, place as u32)))
@@ -545,7 +554,7 @@ impl<'a> Limits<'a, '_> {
                 band,
                 limit,
                 missing,
-                over: max.map(|m| (shown(kind, q, value), kind, shown(kind, q, m))),
+                over: max.map(|m| Over::new(shown(kind, q, value), kind, shown(kind, q, m))),
             }),
             Outcome::OtherQuantity { kind } => {
                 out.skip(item, bit(kind), || SkipReason::OtherQuantity {

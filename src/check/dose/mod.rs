@@ -142,7 +142,13 @@ pub(crate) enum Quantity {
 
 impl Quantity {
     fn of(unit: Unit) -> Option<Quantity> {
-        match unit.dimension() {
+        Quantity::of_dimension(unit.dimension())
+    }
+
+    /// What an amount of this dimension is; `None` for a dosage unit.
+    #[inline]
+    pub(crate) fn of_dimension(d: Dimension) -> Option<Quantity> {
+        match d {
             Dimension::Mass | Dimension::MassPerKg => Some(Quantity::Mass),
             Dimension::Rate => Some(Quantity::Rate),
             Dimension::DosageUnit => None,
@@ -193,10 +199,8 @@ pub(crate) struct Out<'a, 'f> {
 
 impl<'a> Out<'a, '_> {
     /// Skips the checks whose bits (of [`checks::bits`]) are set in `mask`, for one reason.
-    ///
-    /// The reason is made only once its entry is in the list: `SkipReason` is larger than a
-    /// move the compiler makes inline, so made first and moved in it cost a `memcpy`; made in
-    /// place it is a few stores.
+    /// (A `Skip` is small enough to move as inline copies: a unit test holds `SkipReason`
+    /// at 80 bytes.)
     #[inline(always)]
     fn skip(&mut self, item: (&'a str, Rank), mask: u8, reason: impl FnOnce() -> SkipReason<'a>) {
         if self.skips.capacity() == self.skips.len() {
@@ -206,13 +210,8 @@ impl<'a> Out<'a, '_> {
             item: item.0,
             rank: item.1,
             check: mask,
-            reason: SkipReason::Fixed(""),
+            reason: reason(),
         });
-        if let Some(last) = self.skips.last_mut() {
-            // The placeholder owns nothing: forgotten rather than dropped, as the compiler
-            // does not see that and would call the reason's drop glue.
-            std::mem::forget(std::mem::replace(&mut last.reason, reason()));
-        }
     }
 
     /// Makes room for one more skipped check; for the first, room for as many as fit in under

@@ -2,6 +2,7 @@
 //! which dose-limit bands cover them.
 
 use crate::index::Index;
+use crate::index::dose::Who;
 use crate::model::{Band, ConceptId, Range};
 use crate::regimen::{Patient, Sex};
 use crate::report::words::{CrclMissing, Missing};
@@ -127,20 +128,16 @@ impl<'p> Context<'p> {
         self.crcl.ok()
     }
 
-    /// [`Context::covers`], with its two common answers found without the call: a band for
-    /// every patient covers them, and a band for a condition does not cover a patient with no
-    /// condition.
+    /// [`Context::covers`], with its two common answers found without the call from what the
+    /// index tells of the band ([`Who`]): a band for every patient covers them, and a band for
+    /// a condition does not cover a patient with no condition.
     #[inline(always)]
-    pub(crate) fn covers_quickly(&self, index: &Index, band: &Band) -> Covers {
-        let w = &band.when;
-        if w.conditions.is_empty() {
-            if w.age_years.is_none() && w.weight_kg.is_none() && w.crcl_ml_min.is_none() {
-                return Covers::Yes;
-            }
-        } else if self.conditions.is_empty() {
-            return Covers::No;
+    pub(crate) fn covers_quickly(&self, index: &Index, band: &Band, who: Who) -> Covers {
+        match who {
+            Who::Everyone => Covers::Yes,
+            Who::Conditions if self.conditions.is_empty() => Covers::No,
+            _ => self.covers(index, band),
         }
-        self.covers(index, band)
     }
 
     /// Whether the band covers the patient, and if that is unknown, which fields are missing.
