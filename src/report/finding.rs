@@ -367,14 +367,15 @@ impl<'a> Finding<'a> {
         )
     }
 
-    /// A dose finding.
+    /// A dose finding. Its numbers and words come boxed, built where they are made, so that
+    /// they are not copied once more on their way into the box.
     pub(crate) fn of_dose(
         kind: FindingKind,
         severity: Severity,
         origin: Origin<'a>,
         rank: Rank,
         items: Items<'a>,
-        dose: DoseFinding<'a>,
+        dose: Box<DoseFinding<'a>>,
     ) -> Finding<'a> {
         Finding::of(
             kind,
@@ -382,7 +383,7 @@ impl<'a> Finding<'a> {
             Source::of(origin),
             rank,
             items,
-            Words::Dose(Box::new(dose)),
+            Words::Dose(dose),
         )
     }
 

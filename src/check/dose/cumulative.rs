@@ -191,7 +191,7 @@ impl<'a> Limits<'a, '_> {
                     Origin::DoseLimit(limit),
                     self.index.dose_limit_rank(self.model, place),
                     items,
-                    DoseFinding { detail, words },
+                    Box::new(DoseFinding { detail, words }),
                 ));
                 return;
             }
@@ -220,7 +220,7 @@ impl<'a> Limits<'a, '_> {
             Origin::Builtin(SAME_INGREDIENT),
             out.ids.rank(SAME_INGREDIENT),
             items,
-            DoseFinding { detail, words },
+            Box::new(DoseFinding { detail, words }),
         ));
     }
 }

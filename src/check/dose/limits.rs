@@ -620,7 +620,7 @@ impl<'a> Limits<'a, '_> {
             Origin::DoseLimit(limit),
             self.index.dose_limit_rank(self.model, place),
             Items::one(d.item, d.rank),
-            DoseFinding { detail, words },
+            Box::new(DoseFinding { detail, words }),
         )
     }
 }

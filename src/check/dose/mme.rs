@@ -191,13 +191,13 @@ pub(crate) fn check<'a>(
                 Origin::MmeThreshold(t),
                 index.threshold_rank(model, place),
                 items,
-                DoseFinding {
+                Box::new(DoseFinding {
                     detail,
                     words: DoseWords::MmeThreshold {
                         threshold: t,
                         notes,
                     },
-                },
+                }),
             )
         }
         // With no opioid dose at all there is no total to qualify; `skipped` says why.
@@ -219,10 +219,10 @@ pub(crate) fn check<'a>(
                 Origin::Builtin(MME_INCOMPLETE),
                 out.ids.rank(MME_INCOMPLETE),
                 items,
-                DoseFinding {
+                Box::new(DoseFinding {
                     detail,
                     words: DoseWords::MmeIncomplete { sources, notes },
-                },
+                }),
             )
         }
         None => return,
