@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::{Amount, Dimension, Ratio, Unit};
+use crate::units::{Amount, Dimension, INPUT_CAP, Ratio, Unit};
 use crate::vocab::{Phenotype, Route};
 
 mod fast;
@@ -423,6 +423,17 @@ fn number<P: Into<String>>(
     let serde_json::Value::Number(n) = v else {
         return Err(invalid(path(), format!("must be a number, found {v}")));
     };
+    // Most numbers are small whole ones, which `Ratio::from_json` reads as `n / 1` (it refuses
+    // only those past `INPUT_CAP`) and which are then in range when at least 1 (0 too when not
+    // `positive`) and at most `max`: answered without the general reading.
+    if let Some(u) = n.as_u64() {
+        if u >= u64::from(positive)
+            && i128::from(u) <= INPUT_CAP
+            && i128::from(u) <= i128::from(max)
+        {
+            return Ok(Ratio::from_int(u as i64));
+        }
+    }
     let r = match Ratio::from_json(n) {
         Ok(r) => r,
         Err(e) => return Err(invalid(path(), e.to_string())),
