@@ -41,6 +41,7 @@ pub(super) struct Read<'a> {
 }
 
 /// A regimen id as read: a string borrowed from the text, or a plain whole number.
+#[derive(Clone, Copy)]
 pub(super) enum Id<'a> {
     /// A string id (without escapes).
     Text(&'a str),
