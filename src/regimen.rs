@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::{Amount, Dimension, Ratio, Unit};
+use crate::units::{Amount, Dimension, INPUT_CAP, Ratio, Unit};
 use crate::vocab::{Phenotype, Route};
 
 mod fast;
@@ -241,7 +241,16 @@ impl Regimen {
         let mut items = std::mem::take(&mut self.items);
         match fast::parse(text, &mut items) {
             Some(read) => {
-                let id = read.id.map(|id| match (id, self.id.take()) {
+                // `assemble`'s checks in its order (the items are checked already), the regimen
+                // put together in place.
+                if let Some(fast::Id::Text(id)) = read.id {
+                    name(|| "id", id)?;
+                }
+                self.patient = match read.patient {
+                    Some(p) => patient(p)?,
+                    None => Patient::default(),
+                };
+                self.id = read.id.map(|id| match (id, self.id.take()) {
                     (fast::Id::Text(s), Some(RegimenId::Text(mut kept))) => {
                         kept.clear();
                         kept.push_str(s);
@@ -250,7 +259,7 @@ impl Regimen {
                     (fast::Id::Text(s), _) => RegimenId::Text(s.to_string()),
                     (fast::Id::Number(n), _) => RegimenId::Number(n.into()),
                 });
-                *self = Regimen::assemble(id, read.patient, || Ok(items))?;
+                self.items = items;
             }
             None => {
                 self.items = items;
@@ -334,7 +343,8 @@ impl Regimen {
     /// Checks the id, then the patient, then the items (`items` checks them), and puts the
     /// regimen together: the checks after reading, in the order that decides which error is
     /// reported. The hand-written reader checks the items as it reads them (any refusal sends
-    /// the text to serde) and hands them over already checked.
+    /// the text to serde) and makes the other checks in this order itself (`read_json`), so as
+    /// to put the regimen together in place.
     fn assemble(
         id: Option<RegimenId>,
         patient: Option<RawPatient>,
@@ -423,6 +433,17 @@ fn number<P: Into<String>>(
     let serde_json::Value::Number(n) = v else {
         return Err(invalid(path(), format!("must be a number, found {v}")));
     };
+    // Most numbers are small whole ones, which `Ratio::from_json` reads as `n / 1` (it refuses
+    // only those past `INPUT_CAP`) and which are then in range when at least 1 (0 too when not
+    // `positive`) and at most `max`: answered without the general reading.
+    if let Some(u) = n.as_u64() {
+        if u >= u64::from(positive)
+            && i128::from(u) <= INPUT_CAP
+            && i128::from(u) <= i128::from(max)
+        {
+            return Ok(Ratio::from_int(u as i64));
+        }
+    }
     let r = match Ratio::from_json(n) {
         Ok(r) => r,
         Err(e) => return Err(invalid(path(), e.to_string())),

@@ -41,6 +41,7 @@ pub(super) struct Read<'a> {
 }
 
 /// A regimen id as read: a string borrowed from the text, or a plain whole number.
+#[derive(Clone, Copy)]
 pub(super) enum Id<'a> {
     /// A string id (without escapes).
     Text(&'a str),
@@ -138,7 +139,7 @@ impl<'a> Parser<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = str_len(self.bytes.get(start..)?)?;
+        let len = short_str_len(self.bytes.get(start..)?)?;
         let s = self.text.get(start..start + len)?;
         self.at = start + len + 1;
         Some(s)
@@ -580,6 +581,26 @@ fn space_len(rest: &[u8]) -> usize {
     rest.iter()
         .position(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
         .unwrap_or(rest.len())
+}
+
+/// [`str_len`], with the first two words looked at inline: most strings of a regimen (ids,
+/// units, routes) end within them, and then no call is made.
+#[inline(always)]
+fn short_str_len(rest: &[u8]) -> Option<usize> {
+    if let Some(words) = rest.get(..16) {
+        let (first, second) = words.split_at(8);
+        let mut hit = special(u64::from_le_bytes(first.try_into().ok()?));
+        let mut len = 0;
+        if hit == 0 {
+            hit = special(u64::from_le_bytes(second.try_into().ok()?));
+            len = 8;
+        }
+        if hit != 0 {
+            len += (hit.trailing_zeros() / 8) as usize;
+            return (words[len] == b'"').then_some(len);
+        }
+    }
+    str_len(rest)
 }
 
 /// The length of the string whose content `rest` starts with (past the opening quote), when

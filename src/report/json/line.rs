@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::index::Rank;
-use crate::model::{Citation, Model, MonitoringId};
+use crate::model::{Citation, Model, Monitoring, MonitoringId};
 use crate::regimen::RegimenId;
 use crate::vocab::{Evidence, FindingKind, Severity};
 
@@ -58,7 +58,7 @@ fn write<const RECALL: bool>(
                 o.raw(",");
             }
             first = false;
-            need(o, r, id, findings);
+            need::<RECALL>(o, r, id, findings, recent.as_deref_mut());
         });
         o.raw("]");
     }
@@ -68,7 +68,7 @@ fn write<const RECALL: bool>(
             Some(recent) if RECALL && recent.awake() => skipped_key(s, i == 0),
             _ => None,
         };
-        recalled(o, recent.as_deref_mut(), key, |o| {
+        recalled(o, recent.as_deref_mut(), key, |o, _| {
             skipped::<RECALL>(o, s, i == 0)
         });
     }
@@ -89,8 +89,8 @@ fn findings<const RECALL: bool>(
             Some(recent) if RECALL && recent.awake() => finding_key(f, full),
             _ => None,
         };
-        recalled(o, recent.as_deref_mut(), key, |o| {
-            finding::<RECALL>(o, f, r.model, full);
+        recalled(o, recent.as_deref_mut(), key, |o, recent| {
+            finding::<RECALL>(o, f, r.model, full, recent);
         });
     });
 }
@@ -116,32 +116,54 @@ fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
 }
 
 /// A piece written by `write`, or, given `recent` and a key, recalled from `recent` (and kept
-/// there when it was not). `write` is called in one place, so that it is inlined once.
+/// there when it was not). `write` is called in one place, so that it is inlined once; it is
+/// given `recent` (when there is one), to recall smaller pieces of its own with.
 #[inline(always)]
 fn recalled(
     o: &mut Out<'_>,
     recent: Option<&mut Recent>,
     key: Option<Key>,
-    write: impl Fn(&mut Out<'_>),
+    write: impl Fn(&mut Out<'_>, Option<&mut Recent>),
 ) {
-    let mut keep = None;
-    if let (Some(recent), Some(key)) = (recent, key) {
-        if let Some(bytes) = recent.get(&key) {
-            #[cfg(debug_assertions)]
-            {
-                let mut fresh = Vec::new();
-                write(&mut Out::new(&mut fresh));
-                assert_eq!(fresh, bytes, "a recalled piece is what would be written");
-            }
-            o.bytes(bytes);
-            return;
+    let (Some(recent), Some(key)) = (recent, key) else {
+        return write(o, None);
+    };
+    if let Some(bytes) = recent.get(&key) {
+        #[cfg(debug_assertions)]
+        {
+            let mut fresh = Vec::new();
+            write(&mut Out::new(&mut fresh), None);
+            assert_eq!(fresh, bytes, "a recalled piece is what would be written");
         }
-        keep = Some((recent, key, o.len()));
+        o.bytes(bytes);
+        return;
     }
-    write(o);
-    if let Some((recent, key, start)) = keep {
-        recent.put(key, o.since(start));
-    }
+    let start = o.len();
+    write(o, Some(&mut *recent));
+    recent.put(key, o.since(start));
+}
+
+/// `word` of a [`Key`] for a piece that stands for a text of the model as a whole: bits that
+/// neither `finding_key` (its top bit is clear) nor `skipped_key` (`which` is 1 or 2) gives.
+fn whole_piece(which: u64) -> u64 {
+    which << 32 | 3 << 62
+}
+
+/// The key of a list of citations of the model (a rule's, a dose limit's, an MME threshold's,
+/// written as a finding gives them): the list's address and length determine its bytes.
+fn sources_key(list: &[Citation]) -> Key {
+    [
+        list.as_ptr() as u64,
+        list.len() as u64 | whole_piece(3),
+        0,
+        0,
+    ]
+}
+
+/// The key of what a monitoring requirement of the model writes after its findings (see
+/// [`need`]): its address determines it.
+fn need_key(m: &Monitoring) -> Key {
+    [m as *const Monitoring as u64, whole_piece(4), 0, 0]
 }
 
 /// The number of an exact rank (an id of the knowledge base, whose text it determines).
@@ -269,8 +291,15 @@ fn resolved(o: &mut Out<'_>, r: &Resolved<'_>) {
     o.raw("}");
 }
 
-/// One finding; `texts` as in `FindingJson`.
-fn finding<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, texts: bool) {
+/// One finding; `texts` as in `FindingJson`. With `recent`, its list of sources is recalled
+/// when it was written before.
+fn finding<const RECALL: bool>(
+    o: &mut Out<'_>,
+    f: &Finding<'_>,
+    model: &Model,
+    texts: bool,
+    recent: Option<&mut Recent>,
+) {
     head::<RECALL>(o, f, texts);
     if texts {
         o.raw(",\"summary\":");
@@ -284,7 +313,16 @@ fn finding<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, model: &Model, 
         o.raw(",\"monitoring\":");
         o.strs(f.monitoring().iter().map(|id| &*model.monitoring(*id).id));
         o.raw(",\"sources\":");
-        o.seq(f.sources(), |o, c| citation(o, c, model, false));
+        let sources = f.sources();
+        let key = match &recent {
+            Some(recent) if RECALL && !sources.is_empty() && recent.awake() => {
+                Some(sources_key(sources))
+            }
+            _ => None,
+        };
+        recalled(o, recent, key, |o, _| {
+            o.seq(sources, |o, c| citation(o, c, model, false));
+        });
     }
     if let Some(e) = f.evidence().filter(|_| texts) {
         o.raw(",\"evidence\":");
@@ -514,21 +552,33 @@ fn citation(o: &mut Out<'_>, c: &Citation, model: &Model, sorted: bool) {
 }
 
 /// One monitoring requirement with the findings that call for it, keys in alphabetical order.
-fn need(
+/// With `recent`, what follows the findings (the requirement's own words) is recalled when it
+/// was written before.
+fn need<const RECALL: bool>(
     o: &mut Out<'_>,
     r: &Report<'_>,
     id: MonitoringId,
     findings: &mut dyn Iterator<Item = usize>,
+    recent: Option<&mut Recent>,
 ) {
     let m = r.model.monitoring(id);
     o.raw("{\"findings\":");
     o.seq(findings, |o, i| {
         finding_id(o, &r.findings[i]);
     });
+    let key = match &recent {
+        Some(recent) if RECALL && recent.awake() => Some(need_key(m)),
+        _ => None,
+    };
+    recalled(o, recent, key, |o, _| need_words(o, r.model, m));
+}
+
+/// What [`need`] writes after the findings: the requirement's id, sources and words.
+fn need_words(o: &mut Out<'_>, model: &Model, m: &Monitoring) {
     o.raw(",\"id\":");
     o.str(&m.id);
     o.raw(",\"sources\":");
-    o.seq(&m.sources, |o, c| citation(o, c, r.model, true));
+    o.seq(&m.sources, |o, c| citation(o, c, model, true));
     o.raw(",\"what\":");
     o.str(&m.what);
     o.raw(",\"when\":");
