@@ -90,6 +90,17 @@ impl DoseTables {
         }
         t
     }
+
+    /// Index into [`Model::opioid_conversions`] for a substance and route; none for a concept
+    /// the model does not have.
+    #[inline]
+    pub(crate) fn conversion(&self, substance: ConceptId, route: Route) -> Option<u32> {
+        let &(start, end) = self.conversion_ranges.get(substance.0 as usize)?;
+        self.conversions[start as usize..end as usize]
+            .iter()
+            .find(|(r, _)| *r == route)
+            .map(|&(_, i)| i)
+    }
 }
 
 impl Index {
@@ -99,16 +110,6 @@ impl Index {
     pub(crate) fn band_limits(&self, limit: usize) -> &[BandLimits] {
         let (start, end) = self.dose.band_ranges[limit];
         &self.dose.bands[start as usize..end as usize]
-    }
-
-    /// [`Index::conversion`], found in the substance's few factors rather than by hashing.
-    #[inline]
-    pub(crate) fn mme_factor(&self, substance: ConceptId, route: Route) -> Option<u32> {
-        let (start, end) = self.dose.conversion_ranges[substance.0 as usize];
-        self.dose.conversions[start as usize..end as usize]
-            .iter()
-            .find(|(r, _)| *r == route)
-            .map(|&(_, i)| i)
     }
 }
 
@@ -135,7 +136,13 @@ mod tests {
         for c in 0..model.concepts.len() as u32 {
             let c = crate::model::ConceptId(c);
             for &r in Route::ALL {
-                assert_eq!(index.mme_factor(c, r), index.conversion(c, r));
+                // The last entry of the model for the substance and route, as a map would keep.
+                let last = model
+                    .opioid_conversions
+                    .iter()
+                    .rposition(|k| k.substance == c && k.route == r)
+                    .map(|i| i as u32);
+                assert_eq!(index.conversion(c, r), last);
             }
         }
     }

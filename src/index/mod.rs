@@ -164,7 +164,6 @@ pub struct Index {
     /// Each concept's dose limits, as ranges of `limit_list`.
     limit_ranges: Vec<(u32, u32)>,
     limit_list: Vec<u32>,
-    conversions: FxHashMap<(ConceptId, Route), u32>,
     opioids: Vec<bool>,
     /// What each concept's substances are to the dose checks: [`HOLDS_DOSED`], [`HOLDS_OPIOID`].
     dose_holds: Vec<u8>,
@@ -359,10 +358,8 @@ impl Index {
             limit_list.extend(l);
             limit_ranges.push((start, limit_list.len() as u32));
         }
-        let mut conversions = FxHashMap::default();
         let mut opioids = vec![false; n];
-        for (i, c) in model.opioid_conversions.iter().enumerate() {
-            conversions.insert((c.substance, c.route), i as u32);
+        for c in &model.opioid_conversions {
             opioids[c.substance.0 as usize] = true;
         }
         // Members of the class `opioid` count toward MME too, so that an opioid missing from
@@ -474,7 +471,6 @@ impl Index {
             derived,
             limit_ranges,
             limit_list,
-            conversions,
             opioids,
             substance_bits,
             concept_ranks,
@@ -695,9 +691,11 @@ impl Index {
         &self.limit_list[start as usize..end as usize]
     }
 
-    /// Index into [`Model::opioid_conversions`] for a substance and route.
+    /// Index into [`Model::opioid_conversions`] for a substance and route (the last entry, where
+    /// the data gives a route twice), found among the substance's few factors.
+    #[inline]
     pub fn conversion(&self, substance: ConceptId, route: Route) -> Option<u32> {
-        self.conversions.get(&(substance, route)).copied()
+        self.dose.conversion(substance, route)
     }
 
     /// True when the substance has an MME entry for any route (it is an opioid for MME).

@@ -34,7 +34,7 @@ fn count<'a>(
         (Some(r), _) => r,
         (None, Some(d)) if d.quantity == Quantity::Rate => Route::Transdermal,
         (None, _) => {
-            if index.mme_factor(substance, Route::Oral).is_some() {
+            if index.conversion(substance, Route::Oral).is_some() {
                 notes.push(Cow::Owned(format!(
                     "`{}` has no route; it was counted with the oral factor.",
                     k.id
@@ -43,7 +43,7 @@ fn count<'a>(
             Route::Oral
         }
     };
-    let conversion: &'a OpioidConversion = match index.mme_factor(substance, route) {
+    let conversion: &'a OpioidConversion = match index.conversion(substance, route) {
         Some(i) => &model.opioid_conversions[i as usize],
         None => {
             return Err(Cow::Owned(format!(
