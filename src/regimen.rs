@@ -241,15 +241,13 @@ impl Regimen {
         let mut items = std::mem::take(&mut self.items);
         match fast::parse(text, &mut items) {
             Some(read) => {
-                // `assemble`'s checks in its order (the items are checked already), the regimen
-                // put together in place.
-                if let Some(fast::Id::Text(id)) = read.id {
-                    name(|| "id", id)?;
-                }
-                self.patient = match read.patient {
-                    Some(p) => patient(p)?,
-                    None => Patient::default(),
+                // `assemble`'s checks (the items are checked already), the regimen put together
+                // in place.
+                let text_id = match read.id {
+                    Some(fast::Id::Text(id)) => Some(id),
+                    _ => None,
                 };
+                self.patient = Regimen::checked_patient(text_id, read.patient)?;
                 self.id = read.id.map(|id| match (id, self.id.take()) {
                     (fast::Id::Text(s), Some(RegimenId::Text(mut kept))) => {
                         kept.clear();
@@ -350,15 +348,28 @@ impl Regimen {
         patient: Option<RawPatient>,
         items: impl FnOnce() -> Result<Vec<Item>, RegimenError>,
     ) -> Result<Regimen, RegimenError> {
-        if let Some(RegimenId::Text(id)) = &id {
-            name(|| "id", id)?;
-        }
-        let patient = match patient {
-            Some(p) => self::patient(p)?,
-            None => Patient::default(),
+        let text_id = match &id {
+            Some(RegimenId::Text(id)) => Some(id.as_str()),
+            _ => None,
         };
+        let patient = Regimen::checked_patient(text_id, patient)?;
         let items = items()?;
         Ok(Regimen { id, patient, items })
+    }
+
+    /// The checks before the items, in their order: the id, when it is a string, then the
+    /// patient, which is returned.
+    fn checked_patient(
+        text_id: Option<&str>,
+        patient: Option<RawPatient>,
+    ) -> Result<Patient, RegimenError> {
+        if let Some(id) = text_id {
+            name(|| "id", id)?;
+        }
+        match patient {
+            Some(p) => self::patient(p),
+            None => Ok(Patient::default()),
+        }
     }
 }
 
