@@ -445,6 +445,21 @@ impl Over {
             kind,
         }
     }
+
+    /// The dose and the band's limit, as given to [`Over::new`].
+    fn measures(&self) -> (Measure, Measure) {
+        let unit = self.unit;
+        (
+            Measure {
+                value: self.value.get(),
+                unit,
+            },
+            Measure {
+                value: self.max.get(),
+                unit,
+            },
+        )
+    }
 }
 
 /// Why a dose check was not made, as the words of `skipped` say it.
@@ -580,15 +595,14 @@ impl Display for SkipReason<'_> {
             } => {
                 write!(f, "band `{}` of `{}` needs {missing}", band.name, limit.id)?;
                 match over {
-                    Some(o) => write!(
-                        f,
-                        "; the dose ({} {}) would be over its {} of {} {}",
-                        o.value.get(),
-                        o.unit,
-                        o.kind.label(),
-                        o.max.get(),
-                        o.unit
-                    ),
+                    Some(o) => {
+                        let (value, max) = o.measures();
+                        write!(
+                            f,
+                            "; the dose ({value}) would be over its {} of {max}",
+                            o.kind.label()
+                        )
+                    }
                     None => f.write_str(", so its limits could not be checked"),
                 }
             }
