@@ -558,14 +558,22 @@ impl<'a> Checker<'a> {
     }
 
     fn pairs(&mut self) {
-        // Touch every pair's slot first: independent loads the processor overlaps, so that a
-        // large table costs about one memory latency per regimen rather than one per pair.
+        let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
+        let mut rules = std::mem::take(&mut self.spare.rules);
         if self.index.pairs_are_large() {
+            // Touch every pair's slot first: independent loads the processor overlaps, so that
+            // a large table costs about one memory latency per regimen rather than one per pair.
+            // The pairs whose partner bit is set are listed on the way, so the second pass reads
+            // only those (most pairs of a large table's items have none).
+            let mut listed = std::mem::take(&mut self.spare.pairs);
             let mut touched = 0u64;
             for (i, ki) in self.known.iter().enumerate() {
+                if ki.repeat_of.is_some() {
+                    continue;
+                }
                 let partners = self.index.partners_of(ki.concept);
-                for kj in &self.known[i + 1..] {
-                    if !partners.may(kj.concept) {
+                for (j, kj) in self.known.iter().enumerate().skip(i + 1) {
+                    if kj.repeat_of.is_some() || !partners.may(kj.concept) {
                         continue;
                     }
                     for &x in self.index.probe_atoms(ki.concept) {
@@ -573,76 +581,84 @@ impl<'a> Checker<'a> {
                             touched ^= self.index.touch_pair(x, y);
                         }
                     }
+                    listed.push((i as u32, j as u32));
                 }
             }
             std::hint::black_box(touched);
-        }
-        let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
-        let mut rules = std::mem::take(&mut self.spare.rules);
-        for i in 0..self.known.len() {
-            let ki = &self.known[i];
-            if ki.repeat_of.is_some() {
-                continue;
+            for &(i, j) in &listed {
+                self.item_pair(i as usize, j as usize, repeats, &mut rules);
             }
-            let (xi, id_i) = ((ki.concept, ki.route), (ki.id, ki.rank));
-            let atoms_i = self.index.probe_atoms(ki.concept);
-            let partners = self.index.partners_of(ki.concept);
-            for j in i + 1..self.known.len() {
-                let kj = &self.known[j];
-                // The partner bit of the two concepts first, inline: it covers every pair of
-                // their atoms, and most pairs of items end there.
-                if kj.repeat_of.is_some() || !partners.may(kj.concept) {
+            listed.clear();
+            self.spare.pairs = listed;
+        } else {
+            for i in 0..self.known.len() {
+                let ki = &self.known[i];
+                if ki.repeat_of.is_some() {
                     continue;
                 }
-                let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));
-                // Most pairs of items have no rule at all: settle that in a probe per pair of
-                // atoms (one for two substances).
-                let atoms_j = self.index.probe_atoms(kj.concept);
-                let single = match (atoms_i, atoms_j) {
-                    ([], _) | (_, []) => continue,
-                    ([x], [y]) => {
-                        // The bit of the two atoms, inline (a product's single atom has fewer
-                        // partners than the product): most pairs end there, without a call.
-                        if !self.index.may_pair(*x, *y) {
-                            continue;
-                        }
-                        let hits = self.index.pair(*x, *y);
-                        if hits.is_empty() {
-                            continue;
-                        }
-                        Some((*x, *y, hits))
+                let partners = self.index.partners_of(ki.concept);
+                for j in i + 1..self.known.len() {
+                    let kj = &self.known[j];
+                    // The partner bit of the two concepts first, inline: it covers every pair of
+                    // their atoms, and most pairs of items end there.
+                    if kj.repeat_of.is_some() || !partners.may(kj.concept) {
+                        continue;
                     }
-                    // A product: its atoms' pairs are probed once, by `pair_rules` (an
-                    // `any_pair` first would probe those of a pair with a rule twice). With
-                    // repeats, `any_pair` first spares the lists of routes.
-                    _ => {
-                        if repeats && !self.index.any_pair(ki.concept, kj.concept) {
-                            continue;
-                        }
-                        None
-                    }
-                };
-                match single {
-                    // Two single atoms, each listed once: the hits just read are all there is.
-                    Some((x, y, hits)) if !repeats => {
-                        rules.clear();
-                        self.fitting((x, xi.1), (y, xj.1), hits, &mut rules);
-                        self.settle(&mut rules);
-                    }
-                    _ => self.pair_rules_any_route(
-                        (i, xi.0),
-                        (Some(j), xj.0, xj.1),
-                        repeats,
-                        &mut rules,
-                    ),
-                }
-                for &r in &rules {
-                    let f = self.rule_finding(FindingKind::Interaction, r, Items::two(id_i, id_j));
-                    self.findings.push(f);
+                    self.item_pair(i, j, repeats, &mut rules);
                 }
             }
         }
         self.spare.rules = rules;
+    }
+
+    /// The interaction findings of items `i` and `j` (`i < j`, neither a repeat), whose partner
+    /// bit is set; `rules` is working room.
+    #[inline(always)]
+    fn item_pair(&mut self, i: usize, j: usize, repeats: bool, rules: &mut Vec<RuleId>) {
+        let (ki, kj) = (&self.known[i], &self.known[j]);
+        let (xi, id_i) = ((ki.concept, ki.route), (ki.id, ki.rank));
+        let (xj, id_j) = ((kj.concept, kj.route), (kj.id, kj.rank));
+        // Most pairs of items have no rule at all: settle that in a probe per pair of atoms
+        // (one for two substances).
+        let atoms_i = self.index.probe_atoms(ki.concept);
+        let atoms_j = self.index.probe_atoms(kj.concept);
+        let single = match (atoms_i, atoms_j) {
+            ([], _) | (_, []) => return,
+            ([x], [y]) => {
+                // The bit of the two atoms, inline (a product's single atom has fewer partners
+                // than the product): most pairs end there, without a call.
+                if !self.index.may_pair(*x, *y) {
+                    return;
+                }
+                let hits = self.index.pair(*x, *y);
+                if hits.is_empty() {
+                    return;
+                }
+                Some((*x, *y, hits))
+            }
+            // A product: its atoms' pairs are probed once, by `pair_rules` (an `any_pair` first
+            // would probe those of a pair with a rule twice). With repeats, `any_pair` first
+            // spares the lists of routes.
+            _ => {
+                if repeats && !self.index.any_pair(ki.concept, kj.concept) {
+                    return;
+                }
+                None
+            }
+        };
+        match single {
+            // Two single atoms, each listed once: the hits just read are all there is.
+            Some((x, y, hits)) if !repeats => {
+                rules.clear();
+                self.fitting((x, xi.1), (y, xj.1), hits, rules);
+                self.settle(rules);
+            }
+            _ => self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, rules),
+        }
+        for &r in rules.iter() {
+            let f = self.rule_finding(FindingKind::Interaction, r, Items::two(id_i, id_j));
+            self.findings.push(f);
+        }
     }
 
     /// Accumulation and duplication rules count distinct member substances (two strengths of
@@ -824,3 +840,6 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,6 +27,8 @@ pub(crate) struct Scratch<'a> {
     pub conditions: Vec<ConceptId>,
     /// The rules between one pair of items.
     pub rules: Vec<RuleId>,
+    /// Pairs of items (positions) whose partner bit is set, on a large pair table.
+    pub pairs: Vec<(u32, u32)>,
     /// Members of accumulation and duplication rules.
     pub members: Vec<(RuleId, ConceptId, &'a str, Rank)>,
     /// Monitoring requirements items call for on their own.
@@ -87,6 +89,7 @@ impl<'a> Scratch<'a> {
             known: reuse(self.known),
             conditions: keep(self.conditions),
             rules: keep(self.rules),
+            pairs: keep(self.pairs),
             members: reuse(self.members),
             calls: reuse(self.calls),
             dosed: reuse(self.dosed),

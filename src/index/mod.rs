@@ -650,6 +650,10 @@ impl Index {
     /// True when the pair table is too large to stay in cache between checks, so that loading
     /// a regimen's pairs ahead ([`Index::touch_pair`]) pays.
     pub fn pairs_are_large(&self) -> bool {
+        #[cfg(test)]
+        if tests::TAKE_AS_LARGE.with(std::cell::Cell::get) {
+            return true;
+        }
         self.pairs.bytes() > 1 << 20
     }
 
@@ -845,8 +849,14 @@ fn widen_partners<'p>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    thread_local! {
+        /// Set by a test to make [`Index::pairs_are_large`] say yes on this thread, so that
+        /// the check's path for large tables runs on the bundled data.
+        pub(crate) static TAKE_AS_LARGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
     use crate::KnowledgeBase;
 
     /// The partner matrix only answers "surely no rule" early: every pair of concepts finds the

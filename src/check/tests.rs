@@ -1,0 +1,85 @@
+//! The check's two ways through the pairs of items (a small pair table read as it comes; a large
+//! one touched first, the pairs with a partner bit listed, then read) give the same reports.
+
+use crate::KnowledgeBase;
+use crate::index::tests::TAKE_AS_LARGE;
+use crate::model::ConceptKind;
+use crate::regimen::Regimen;
+
+/// Regimens of 2 to 20 items, one starting at each item of the bundled data, some with an item
+/// listed twice by another route, some with doses.
+fn regimens(kb: &KnowledgeBase) -> Vec<Regimen> {
+    let model = kb.model();
+    let ids: Vec<&str> = model
+        .concepts
+        .iter()
+        .filter(|c| c.kind() != ConceptKind::Class && c.kind() != ConceptKind::Condition)
+        .map(|c| &*c.id)
+        .collect();
+    assert!(ids.len() > 100, "the bundled data has items");
+    let mut out = Vec::new();
+    for (k, start) in (0..ids.len()).enumerate() {
+        let n = 2 + k % 19;
+        let mut items: Vec<String> = ids
+            .iter()
+            .cycle()
+            .skip(start)
+            .step_by(1 + k % 5)
+            .take(n)
+            .map(|id| format!(r#"{{"id":"{id}"}}"#))
+            .collect();
+        if k % 3 == 0 {
+            items.push(format!(r#"{{"id":"{}","route":"topical"}}"#, ids[start]));
+        }
+        if k % 4 == 0 {
+            items.push(
+                r#"{"id":"acetaminophen","dose":{"value":1000,"unit":"mg"},"times_per_day":4}"#
+                    .into(),
+            );
+        }
+        let json = format!(
+            r#"{{"patient":{{"age_years":70,"weight_kg":60,"conditions":["chronic-kidney-disease"]}},"items":[{}]}}"#,
+            items.join(",")
+        );
+        out.push(Regimen::from_json(&json).expect("a valid regimen"));
+    }
+    out
+}
+
+#[test]
+fn large_and_small_table_paths_give_the_same_reports() {
+    let kb = KnowledgeBase::bundled();
+    let regimens = regimens(kb);
+    let (mut interactions, mut checked) = (0, 0);
+    for r in &regimens {
+        let small = kb.check(r);
+        TAKE_AS_LARGE.with(|t| t.set(true));
+        let large = kb.check(r);
+        TAKE_AS_LARGE.with(|t| t.set(false));
+        match (small, large) {
+            (Ok(small), Ok(large)) => {
+                assert_eq!(small.to_json(), large.to_json());
+                checked += 1;
+                interactions += small
+                    .findings
+                    .iter()
+                    .filter(|f| f.kind == crate::FindingKind::Interaction)
+                    .count();
+            }
+            // An item given a route it cannot take: the same error both ways.
+            (small, large) => assert_eq!(
+                small.map(|r| r.to_json()).err().map(|e| e.to_string()),
+                large.map(|r| r.to_json()).err().map(|e| e.to_string())
+            ),
+        }
+    }
+    assert!(
+        checked * 2 > regimens.len(),
+        "most regimens check ({checked} of {})",
+        regimens.len()
+    );
+    assert!(
+        interactions > 100,
+        "the regimens reach many interactions ({interactions})"
+    );
+}
