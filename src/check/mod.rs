@@ -7,7 +7,7 @@
 mod dose;
 mod scratch;
 
-use crate::index::{Index, Rank, concept_bit};
+use crate::index::{Index, PartnerColumn, Rank, concept_bit};
 use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
@@ -560,6 +560,16 @@ impl<'a> Checker<'a> {
     fn pairs(&mut self) {
         let repeats = self.known.iter().any(|k| k.repeat_of.is_some());
         let mut rules = std::mem::take(&mut self.spare.rules);
+        // The items listed once (a repeat is checked through its first listing), each with its
+        // concept's column of the partner matrix, worked out once rather than once a pair.
+        let mut columns = std::mem::take(&mut self.spare.columns);
+        columns.extend(
+            self.known
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.repeat_of.is_none())
+                .map(|(j, k)| (j as u32, PartnerColumn::of(k.concept))),
+        );
         if self.index.pairs_are_large() {
             // Touch every pair's slot first: independent loads the processor overlaps, so that
             // a large table costs about one memory latency per regimen rather than one per pair.
@@ -567,21 +577,20 @@ impl<'a> Checker<'a> {
             // only those (most pairs of a large table's items have none).
             let mut listed = std::mem::take(&mut self.spare.pairs);
             let mut touched = 0u64;
-            for (i, ki) in self.known.iter().enumerate() {
-                if ki.repeat_of.is_some() {
-                    continue;
-                }
-                let partners = self.index.partners_of(ki.concept);
-                for (j, kj) in self.known.iter().enumerate().skip(i + 1) {
-                    if kj.repeat_of.is_some() || !partners.may(kj.concept) {
+            for (n, &(i, _)) in columns.iter().enumerate() {
+                let ci = self.known[i as usize].concept;
+                let partners = self.index.partners_of(ci);
+                for &(j, col) in &columns[n + 1..] {
+                    if !partners.may_at(col) {
                         continue;
                     }
-                    for &x in self.index.probe_atoms(ki.concept) {
-                        for &y in self.index.probe_atoms(kj.concept) {
+                    let cj = self.known[j as usize].concept;
+                    for &x in self.index.probe_atoms(ci) {
+                        for &y in self.index.probe_atoms(cj) {
                             touched ^= self.index.touch_pair(x, y);
                         }
                     }
-                    listed.push((i as u32, j as u32));
+                    listed.push((i, j));
                 }
             }
             std::hint::black_box(touched);
@@ -591,23 +600,19 @@ impl<'a> Checker<'a> {
             listed.clear();
             self.spare.pairs = listed;
         } else {
-            for i in 0..self.known.len() {
-                let ki = &self.known[i];
-                if ki.repeat_of.is_some() {
-                    continue;
-                }
-                let partners = self.index.partners_of(ki.concept);
-                for j in i + 1..self.known.len() {
-                    let kj = &self.known[j];
-                    // The partner bit of the two concepts first, inline: it covers every pair of
-                    // their atoms, and most pairs of items end there.
-                    if kj.repeat_of.is_some() || !partners.may(kj.concept) {
-                        continue;
+            for (n, &(i, _)) in columns.iter().enumerate() {
+                let partners = self.index.partners_of(self.known[i as usize].concept);
+                for &(j, col) in &columns[n + 1..] {
+                    // The partner bit of the two concepts first, inline: it covers every pair
+                    // of their atoms, and most pairs of items end there.
+                    if partners.may_at(col) {
+                        self.item_pair(i as usize, j as usize, repeats, &mut rules);
                     }
-                    self.item_pair(i, j, repeats, &mut rules);
                 }
             }
         }
+        columns.clear();
+        self.spare.columns = columns;
         self.spare.rules = rules;
     }
 

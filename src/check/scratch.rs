@@ -8,7 +8,7 @@ use std::cell::Cell;
 
 use super::Known;
 use super::dose::{Dosed, Skip};
-use crate::index::Rank;
+use crate::index::{PartnerColumn, Rank};
 use crate::model::{ConceptId, MonitoringId, RuleId};
 
 /// A list longer than this many elements is not kept for the next check: one unusual regimen
@@ -29,6 +29,8 @@ pub(crate) struct Scratch<'a> {
     pub rules: Vec<RuleId>,
     /// Pairs of items (positions) whose partner bit is set, on a large pair table.
     pub pairs: Vec<(u32, u32)>,
+    /// The items listed once (positions), with their concepts' partner columns.
+    pub columns: Vec<(u32, PartnerColumn)>,
     /// Members of accumulation and duplication rules.
     pub members: Vec<(RuleId, ConceptId, &'a str, Rank)>,
     /// Monitoring requirements items call for on their own.
@@ -90,6 +92,7 @@ impl<'a> Scratch<'a> {
             conditions: keep(self.conditions),
             rules: keep(self.rules),
             pairs: keep(self.pairs),
+            columns: keep(self.columns),
             members: reuse(self.members),
             calls: reuse(self.calls),
             dosed: reuse(self.dosed),

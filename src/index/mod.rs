@@ -110,15 +110,32 @@ pub(crate) fn concept_bit(c: ConceptId) -> u64 {
 pub(crate) struct Partners<'i>(Option<&'i [u64]>);
 
 impl Partners<'_> {
-    /// [`Index::may_pair`] of the row's concept and `y`.
+    /// [`Index::may_pair`] of the row's concept and the concept whose column `col` is.
     #[inline]
-    pub(crate) fn may(self, y: ConceptId) -> bool {
+    pub(crate) fn may_at(self, col: PartnerColumn) -> bool {
         match self.0 {
             None => true,
-            Some(row) => {
-                let (word, bit) = partner_bit(0, y.0 as usize);
-                row[word] & bit != 0
-            }
+            Some(row) => row.get(col.word as usize).is_some_and(|w| w & col.bit != 0),
+        }
+    }
+}
+
+/// Where a concept's bit is in every row of the partner matrix, worked out once for testing
+/// against many rows ([`Partners::may_at`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PartnerColumn {
+    word: u32,
+    bit: u64,
+}
+
+impl PartnerColumn {
+    /// The column of concept `y`.
+    #[inline]
+    pub(crate) fn of(y: ConceptId) -> PartnerColumn {
+        let (word, bit) = partner_bit(0, y.0 as usize);
+        PartnerColumn {
+            word: word as u32,
+            bit,
         }
     }
 }
