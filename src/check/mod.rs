@@ -683,8 +683,9 @@ impl<'a> Checker<'a> {
             self.spare.members = members;
             return;
         }
-        members.sort_unstable_by_key(|m| (m.0, m.1, m.2.as_ptr() as usize, m.2.len()));
-        members.dedup_by_key(|m| (m.0, m.1, m.2.as_ptr() as usize, m.2.len()));
+        // By rule, then substance: one word each. The items of a group need no order here (and
+        // no dedup): `Items::of_in` sorts them and drops repeats.
+        members.sort_unstable_by_key(|m| u64::from(m.0.0) << 32 | u64::from(m.1.0));
         for group in members.chunk_by(|a, b| a.0 == b.0) {
             let rule = group[0].0;
             let (kind, needed) = match self.model.rule(rule).kind {
