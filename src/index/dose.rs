@@ -1,9 +1,9 @@
-//! What the dose checks read of the dose limits and MME factors, worked out once when the index
-//! is compiled: each band's limits in base units and whether it needs the patient to be
-//! told, and each substance's MME factors by route.
+//! What the dose checks read of the dose limits, MME factors and products, worked out once when
+//! the index is compiled: each band's limits in base units and whether it needs the patient to
+//! be told, each substance's MME factors by route, and what an item's dose is a dose of.
 
 use super::Index;
-use crate::model::{Band, ConceptId, Model};
+use crate::model::{Band, ConceptId, Detail, Model};
 use crate::units::{Dimension, Ratio};
 use crate::vocab::Route;
 
@@ -54,6 +54,52 @@ impl BandLimits {
     }
 }
 
+/// How much of a substance one of an item's dosage units holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Strength {
+    /// The item is the substance: its dose is the substance's own.
+    Own,
+    /// A product's ingredient: what the strength's unit measures and the amount per dosage unit
+    /// in base units; `None` when that does not fit in a number.
+    PerUnit(Option<(Dimension, Ratio)>),
+}
+
+/// One substance an item of a concept holds, as the dose checks expand the item's dose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DosePart {
+    /// The substance.
+    pub substance: ConceptId,
+    /// How much of it a dose holds.
+    pub strength: Strength,
+}
+
+impl DosePart {
+    /// The substances an item of a concept holds: itself for a substance, a product's
+    /// ingredients in the product's order, none for anything else.
+    fn of(model: &Model, concept: ConceptId) -> impl Iterator<Item = DosePart> + '_ {
+        let (own, parts): (Option<ConceptId>, &[crate::model::Ingredient]) =
+            match &model.concept(concept).detail {
+                Detail::Product(p) => (None, &p.ingredients),
+                Detail::Substance(_) => (Some(concept), &[]),
+                _ => (None, &[]),
+            };
+        let own = own.map(|substance| DosePart {
+            substance,
+            strength: Strength::Own,
+        });
+        own.into_iter().chain(parts.iter().map(|i| {
+            DosePart {
+                substance: i.substance,
+                strength: Strength::PerUnit(
+                    i.strength
+                        .in_base()
+                        .map(|base| (i.strength.unit.dimension(), base)),
+                ),
+            }
+        }))
+    }
+}
+
 /// The dose tables of the index.
 #[derive(Debug, Default)]
 pub(crate) struct DoseTables {
@@ -64,6 +110,9 @@ pub(crate) struct DoseTables {
     conversion_ranges: Vec<(u32, u32)>,
     /// A route and the place of its factor in [`Model::opioid_conversions`].
     conversions: Vec<(Route, u32)>,
+    /// Each concept's dose parts, as ranges of `parts`.
+    part_ranges: Vec<(u32, u32)>,
+    parts: Vec<DosePart>,
 }
 
 impl DoseTables {
@@ -88,6 +137,11 @@ impl DoseTables {
             t.conversion_ranges
                 .push((start, t.conversions.len() as u32));
         }
+        for c in 0..model.concepts.len() as u32 {
+            let start = t.parts.len() as u32;
+            t.parts.extend(DosePart::of(model, ConceptId(c)));
+            t.part_ranges.push((start, t.parts.len() as u32));
+        }
         t
     }
 
@@ -111,12 +165,50 @@ impl Index {
         let (start, end) = self.dose.band_ranges[limit];
         &self.dose.bands[start as usize..end as usize]
     }
+
+    /// The substances an item of concept `c` holds ([`Index::substances`], in the same order),
+    /// with how much of each a dose holds.
+    #[inline]
+    pub(crate) fn dose_parts(&self, c: ConceptId) -> &[DosePart] {
+        let (start, end) = self.dose.part_ranges[c.0 as usize];
+        &self.dose.parts[start as usize..end as usize]
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Strength;
     use crate::kb::KnowledgeBase;
+    use crate::model::{ConceptId, Detail};
     use crate::vocab::Route;
+
+    /// An item's dose parts are its substances, with each ingredient's strength in base units.
+    #[test]
+    fn dose_parts_are_the_substances() {
+        let kb = KnowledgeBase::bundled();
+        let (model, index) = (kb.model(), kb.index());
+        let mut products = 0;
+        for c in 0..model.concepts.len() as u32 {
+            let c = ConceptId(c);
+            let parts = index.dose_parts(c);
+            let substances: Vec<ConceptId> = parts.iter().map(|p| p.substance).collect();
+            assert_eq!(substances, index.substances(c));
+            match &model.concept(c).detail {
+                Detail::Product(p) => {
+                    products += 1;
+                    for (part, i) in parts.iter().zip(&p.ingredients) {
+                        let base = i
+                            .strength
+                            .in_base()
+                            .map(|b| (i.strength.unit.dimension(), b));
+                        assert_eq!(part.strength, Strength::PerUnit(base));
+                    }
+                }
+                _ => assert!(parts.iter().all(|p| p.strength == Strength::Own)),
+            }
+        }
+        assert!(products > 0);
+    }
 
     /// The tables say what the model does.
     #[test]

@@ -312,8 +312,15 @@ impl<'a> Limits<'a, '_> {
                 return;
             }
         }
-        let covers = *covers
-            .get_or_insert_with(|| self.patient.covers_quickly(self.index, band, limits.who));
+        // Matched rather than `get_or_insert_with`, which was a call for every kind of limit.
+        let covers = match *covers {
+            Some(c) => c,
+            None => {
+                let c = self.patient.covers_quickly(self.index, band, limits.who);
+                *covers = Some(c);
+                c
+            }
+        };
         if let Covers::No = covers {
             return;
         }

@@ -21,12 +21,13 @@ mod patient;
 mod route;
 
 use super::{Checker, Ids, Known};
+use crate::index::dose::{DosePart, Strength};
 use crate::index::{HOLDS_DOSED, HOLDS_OPIOID, Index, Rank, cmp_ids, concept_bit};
-use crate::model::{ConceptId, Detail, Model};
+use crate::model::{ConceptId, Model};
 use crate::regimen::Regimen;
 use crate::report::words::SkipReason;
 use crate::report::{Finding, Skipped};
-use crate::units::{Amount, Dimension, Ratio, Unit};
+use crate::units::{Dimension, Ratio, Unit};
 use crate::vocab::Route;
 
 pub use patient::crcl_cockcroft_gault;
@@ -349,22 +350,6 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
     skipped
 }
 
-/// The substances an item contains, with their strength per dosage unit for a product.
-fn ingredients(
-    model: &Model,
-    concept: ConceptId,
-) -> impl Iterator<Item = (ConceptId, Option<Amount>)> + Clone + '_ {
-    let (own, parts): (Option<ConceptId>, &[crate::model::Ingredient]) =
-        match &model.concept(concept).detail {
-            Detail::Product(p) => (None, &p.ingredients),
-            Detail::Substance(_) => (Some(concept), &[]),
-            _ => (None, &[]),
-        };
-    own.map(|c| (c, None))
-        .into_iter()
-        .chain(parts.iter().map(|i| (i.substance, Some(i.strength))))
-}
-
 /// How many items hold an opioid, and how many of them have a dose.
 #[derive(Clone, Copy)]
 pub(crate) struct Opioids {
@@ -403,19 +388,22 @@ fn expand<'a>(
             continue;
         };
         opioids.dosed += usize::from(opioid);
-        for (substance, strength) in ingredients(model, k.concept) {
+        // Each substance with its strength in base units, worked out in the index.
+        for &DosePart {
+            substance,
+            strength,
+        } in index.dose_parts(k.concept)
+        {
             // The amount of this ingredient in one dose, in mcg or mcg/h.
             let amount: Result<(Quantity, Ratio), SkipReason<'a>> =
                 match (dose.unit.dimension(), strength) {
-                    (Dimension::DosageUnit, Some(s)) => {
-                        match (
-                            Quantity::of(s.unit),
-                            s.in_base().and_then(|b| b.checked_mul(dose.value)),
-                        ) {
+                    (Dimension::DosageUnit, Strength::PerUnit(Some((unit, base)))) => {
+                        match (Quantity::of_dimension(unit), base.checked_mul(dose.value)) {
                             (Some(q), Some(v)) => Ok((q, v)),
                             _ => Err(too_large()),
                         }
                     }
+                    (Dimension::DosageUnit, Strength::PerUnit(None)) => Err(too_large()),
                     (Dimension::MassPerKg, _) => match patient.weight() {
                         Some(w) => dose
                             .in_base()
@@ -429,7 +417,9 @@ fn expand<'a>(
                         None => Err(SkipReason::Fixed("the dose unit has no amount")),
                     },
                     // A dosage unit of a substance is refused earlier, by `item_route`.
-                    (Dimension::DosageUnit, None) => Err(SkipReason::NeedsProduct(dose.unit)),
+                    (Dimension::DosageUnit, Strength::Own) => {
+                        Err(SkipReason::NeedsProduct(dose.unit))
+                    }
                 };
             let (quantity, single) = match amount {
                 Ok(a) => a,

@@ -1,6 +1,8 @@
 //! The patient as the dose checks see it: age, weight, conditions and creatinine clearance, and
 //! which dose-limit bands cover them.
 
+use std::cell::OnceCell;
+
 use crate::index::Index;
 use crate::index::dose::Who;
 use crate::model::{Band, ConceptId, Range};
@@ -79,21 +81,26 @@ pub(crate) enum Covers {
 pub(crate) struct Context<'p> {
     patient: &'p Patient,
     conditions: &'p [ConceptId],
-    crcl: Result<(Ratio, CrclMethod), CrclMissing>,
+    /// Worked out when first read: most checks meet no band that asks for it.
+    crcl: OnceCell<Result<(Ratio, CrclMethod), CrclMissing>>,
 }
 
 impl<'p> Context<'p> {
     /// The context of a patient with these resolved conditions.
     pub(crate) fn new(patient: &'p Patient, conditions: &'p [ConceptId]) -> Context<'p> {
-        let crcl = match patient.crcl_ml_min {
-            Some(c) => Ok((c, CrclMethod::Given)),
-            None => Self::estimate(patient),
-        };
         Context {
             patient,
             conditions,
-            crcl,
+            crcl: OnceCell::new(),
         }
+    }
+
+    /// The creatinine clearance and how it was found, or which fields it needs.
+    fn crcl_or_missing(&self) -> Result<(Ratio, CrclMethod), CrclMissing> {
+        *self.crcl.get_or_init(|| match self.patient.crcl_ml_min {
+            Some(c) => Ok((c, CrclMethod::Given)),
+            None => Self::estimate(self.patient),
+        })
     }
 
     fn estimate(p: &Patient) -> Result<(Ratio, CrclMethod), CrclMissing> {
@@ -125,7 +132,7 @@ impl<'p> Context<'p> {
 
     /// The creatinine clearance and how it was found, when known.
     pub(crate) fn crcl(&self) -> Option<(Ratio, CrclMethod)> {
-        self.crcl.ok()
+        self.crcl_or_missing().ok()
     }
 
     /// [`Context::covers`], with its two common answers found without the call from what the
@@ -157,14 +164,14 @@ impl<'p> Context<'p> {
         };
         if outside(&w.age_years, self.patient.age_years)
             || outside(&w.weight_kg, self.patient.weight_kg)
-            || outside(&w.crcl_ml_min, self.crcl().map(|c| c.0))
+            || (w.crcl_ml_min.is_some() && outside(&w.crcl_ml_min, self.crcl().map(|c| c.0)))
         {
             return Covers::No;
         }
         missing.age = w.age_years.is_some() && self.patient.age_years.is_none();
         missing.weight = w.weight_kg.is_some() && self.patient.weight_kg.is_none();
         if w.crcl_ml_min.is_some() {
-            missing.crcl = self.crcl.err();
+            missing.crcl = self.crcl_or_missing().err();
         }
         if missing.is_empty() {
             Covers::Yes
