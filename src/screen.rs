@@ -138,6 +138,16 @@ const BATCH_LINES: usize = 256;
 /// Bytes per batch, past which a batch is handed on with fewer lines.
 const BATCH_BYTES: usize = 1 << 20;
 
+/// Room for a checked batch's lines, made with its output buffer: a batch of [`BATCH_LINES`]
+/// ten-item regimens writes about 1.2 MB of compact lines or 6 MB of full ones, which then
+/// do not grow the buffer (larger regimens grow it, once: it is reused from batch to batch).
+fn out_room(format: LineFormat) -> usize {
+    match format {
+        LineFormat::Compact => 2 << 20,
+        LineFormat::Full => 8 << 20,
+    }
+}
+
 /// A run of input lines, stored end to end.
 #[derive(Default)]
 struct Batch {
@@ -289,7 +299,7 @@ fn screen_serial(
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut batch = Batch::default();
-    let mut out = Vec::with_capacity(BATCH_BYTES);
+    let mut out = Vec::with_capacity(out_room(options.format));
     // Lines recall the findings and skipped entries written on the lines before.
     let _recall = Report::recall_lines(kb.model());
     let mut progress = Progress {
@@ -388,6 +398,9 @@ fn worker(
         };
         let Ok(mut batch) = batch else { return };
         let mut out = std::mem::take(&mut batch.spare);
+        if out.capacity() == 0 {
+            out.reserve(out_room(format));
+        }
         let summary = check_batch(kb, &batch, format, &mut out);
         if done.send((batch, out, summary)).is_err() {
             return;
