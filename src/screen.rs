@@ -164,6 +164,16 @@ struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for a full one's text and lines (its text may go past
+    /// [`BATCH_BYTES`] by a line, and then grows).
+    fn new() -> Batch {
+        Batch {
+            text: Vec::with_capacity(BATCH_BYTES),
+            ends: Vec::with_capacity(BATCH_LINES),
+            ..Batch::default()
+        }
+    }
+
     fn lines(&self) -> impl Iterator<Item = (&[u8], bool)> {
         let mut start = 0;
         self.ends.iter().map(move |&(end, cut)| {
@@ -298,7 +308,7 @@ fn screen_serial(
     start: Instant,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut batch = Batch::default();
+    let mut batch = Batch::new();
     let mut out = Vec::with_capacity(out_room(options.format));
     // Lines recall the findings and skipped entries written on the lines before.
     let _recall = Report::recall_lines(kb.model());
@@ -369,7 +379,7 @@ fn read_all(
                 b.spare = out;
                 b
             })
-            .unwrap_or_default();
+            .unwrap_or_else(|_| Batch::new());
         if !read_batch(input, &mut batch)? {
             return Ok(());
         }
