@@ -138,6 +138,16 @@ const BATCH_LINES: usize = 256;
 /// Bytes per batch, past which a batch is handed on with fewer lines.
 const BATCH_BYTES: usize = 1 << 20;
 
+/// Room for a checked batch's lines, made with its output buffer: a batch of [`BATCH_LINES`]
+/// ten-item regimens writes about 1.2 MB of compact lines or 6 MB of full ones, which then
+/// do not grow the buffer (larger regimens grow it, once: it is reused from batch to batch).
+fn out_room(format: LineFormat) -> usize {
+    match format {
+        LineFormat::Compact => 2 << 20,
+        LineFormat::Full => 8 << 20,
+    }
+}
+
 /// A run of input lines, stored end to end.
 #[derive(Default)]
 struct Batch {
@@ -149,11 +159,21 @@ struct Batch {
     /// End of each line in `text`, and whether the line was cut for being too long.
     ends: Vec<(usize, bool)>,
     /// An output buffer a written batch gave back, for the worker that checks this one to
-    /// write into (so that the buffers are reused, not grown anew for every batch).
+    /// write over (so that the buffers are reused, not grown and zeroed anew for every batch).
     spare: Vec<u8>,
 }
 
 impl Batch {
+    /// An empty batch with room for a full one's text and lines (its text may go past
+    /// [`BATCH_BYTES`] by a line, and then grows).
+    fn new() -> Batch {
+        Batch {
+            text: Vec::with_capacity(BATCH_BYTES),
+            ends: Vec::with_capacity(BATCH_LINES),
+            ..Batch::default()
+        }
+    }
+
     fn lines(&self) -> impl Iterator<Item = (&[u8], bool)> {
         let mut start = 0;
         self.ends.iter().map(move |&(end, cut)| {
@@ -288,8 +308,8 @@ fn screen_serial(
     start: Instant,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut batch = Batch::default();
-    let mut out = Vec::with_capacity(BATCH_BYTES);
+    let mut batch = Batch::new();
+    let mut out = Vec::with_capacity(out_room(options.format));
     // Lines recall the findings and skipped entries written on the lines before.
     let _recall = Report::recall_lines(kb.model());
     let mut progress = Progress {
@@ -298,7 +318,6 @@ fn screen_serial(
     };
     while read_batch(&mut input, &mut batch)? {
         batch.first_line = summary.lines + 1;
-        out.clear();
         summary.add(&check_batch(kb, &batch, options.format, &mut out));
         if !write_out(&mut output, &out)? {
             return Ok(summary);
@@ -360,7 +379,7 @@ fn read_all(
                 b.spare = out;
                 b
             })
-            .unwrap_or_default();
+            .unwrap_or_else(|_| Batch::new());
         if !read_batch(input, &mut batch)? {
             return Ok(());
         }
@@ -389,7 +408,9 @@ fn worker(
         };
         let Ok(mut batch) = batch else { return };
         let mut out = std::mem::take(&mut batch.spare);
-        out.clear();
+        if out.capacity() == 0 {
+            out.reserve(out_room(format));
+        }
         let summary = check_batch(kb, &batch, format, &mut out);
         if done.send((batch, out, summary)).is_err() {
             return;
@@ -432,7 +453,8 @@ fn write_in_order(
 /// Most items whose storage a batch keeps from one line for the next.
 const KEEP_ITEMS: usize = 64;
 
-/// Checks every line of a batch, appending one output line each to `out`.
+/// Checks every line of a batch, writing one output line each over `out` (whose bytes, what an
+/// earlier batch wrote, are room to write over), and cuts `out` to them.
 fn check_batch(
     kb: &KnowledgeBase,
     batch: &Batch,
@@ -442,10 +464,12 @@ fn check_batch(
     let mut summary = Summary::default();
     // Read into by every line in turn, so that its storage is reused.
     let mut regimen = Regimen::default();
+    // Where the lines written so far end: `out` past it is room, kept from line to line.
+    let mut end = 0;
     for (i, (line, cut)) in batch.lines().enumerate() {
         let number = batch.first_line + i as u64;
         summary.lines += 1;
-        let checked = check_line(kb, line, cut, format, out, &mut regimen);
+        let checked = check_line(kb, line, cut, format, out, &mut end, &mut regimen);
         // What a long regimen left is not kept for the lines after it.
         if regimen.items.capacity() > KEEP_ITEMS {
             regimen = Regimen::default();
@@ -467,11 +491,18 @@ fn check_batch(
                     id: id.as_ref(),
                     error: &message,
                 };
+                out.truncate(end);
                 serde_json::to_writer(&mut *out, &error).expect("writing to memory succeeds");
+                end = out.len();
             }
         }
-        out.push(b'\n');
+        match out.get_mut(end) {
+            Some(room) => *room = b'\n',
+            None => out.push(b'\n'),
+        }
+        end += 1;
     }
+    out.truncate(end);
     summary
 }
 
@@ -485,15 +516,16 @@ fn id_of(line: &str) -> Option<RegimenId> {
     serde_json::from_str::<Tagged>(line).ok()?.id
 }
 
-/// Checks one line and writes its report (without the newline); on failure, returns the id
-/// (when the line has one) and the reason, and writes nothing. The line is read into
-/// `regimen`, whose storage is reused.
+/// Checks one line and writes its report (without the newline) over `out` from `end`, then
+/// moves `end` past it; on failure, returns the id (when the line has one) and the reason, and
+/// writes nothing. The line is read into `regimen`, whose storage is reused.
 fn check_line(
     kb: &KnowledgeBase,
     line: &[u8],
     cut: bool,
     format: LineFormat,
     out: &mut Vec<u8>,
+    end: &mut usize,
     regimen: &mut Regimen,
 ) -> Result<Option<Severity>, (Option<RegimenId>, String)> {
     if cut {
@@ -512,10 +544,7 @@ fn check_line(
     let report = kb
         .check(regimen)
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
-    match format {
-        LineFormat::Full => report.write_json_line(out),
-        LineFormat::Compact => report.compact().write_json_line(out),
-    }
+    *end = report.write_json_line_over(format == LineFormat::Full, out, *end);
     Ok(report.max_severity())
 }
 

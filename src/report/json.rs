@@ -290,6 +290,17 @@ impl Report<'_> {
         write_line(self, true, out);
     }
 
+    /// Writes the report (with `full`, as [`Report::write_json_line`]; without, as
+    /// [`Compact::write_json_line`]) over `buf` from `at`, and answers where it ends. The
+    /// bytes of `buf` from `at` on are room to write over (what an earlier run of lines left),
+    /// and what is past the answer stays in `buf` as room for the next line (see
+    /// `out::Out::over`): the caller cuts `buf` to its written bytes when the run is done.
+    pub(crate) fn write_json_line_over(&self, full: bool, buf: &mut Vec<u8>, at: usize) -> usize {
+        let o = &mut out::Out::over(buf, at);
+        write_into(self, full, o);
+        o.len()
+    }
+
     /// While the guard lives, lines of reports of `model` written on this thread recall the
     /// pieces (findings, skipped entries) written before instead of writing them again (see
     /// [`recall`]): for a run of lines, such as `screen`'s.
@@ -300,6 +311,7 @@ impl Report<'_> {
 
 impl Compact<'_, '_> {
     /// Appends the compact report as one line of JSON, the bytes serde_json writes for it.
+    #[cfg(test)]
     pub(crate) fn write_json_line(&self, out: &mut Vec<u8>) {
         write_line(self.0, false, out);
     }
@@ -309,7 +321,12 @@ impl Compact<'_, '_> {
 /// written before when a [`recall::Recall`] guard for its model lives on this thread.
 #[inline]
 fn write_line(r: &Report<'_>, full: bool, out: &mut Vec<u8>) {
-    let o = &mut out::Out::new(out);
+    write_into(r, full, &mut out::Out::new(out));
+}
+
+/// [`write_line`] into `o`.
+#[inline(always)]
+fn write_into(r: &Report<'_>, full: bool, o: &mut out::Out<'_>) {
     recall::with(r.model, |recent| match recent {
         Some(recent) => line::recalling(o, r, full, recent),
         None => line::report(o, r, full),

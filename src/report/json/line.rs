@@ -64,13 +64,12 @@ fn write<const RECALL: bool>(
     }
     o.raw(",\"skipped\":[");
     for (i, s) in r.skipped.iter().enumerate() {
-        let key = match &recent {
-            Some(recent) if RECALL && recent.awake() => skipped_key(s, i == 0),
-            _ => None,
-        };
-        recalled(o, recent.as_deref_mut(), key, |o, _| {
-            skipped::<RECALL>(o, s, i == 0)
-        });
+        recalled::<RECALL>(
+            o,
+            recent.as_deref_mut(),
+            || skipped_key(s, i == 0),
+            |o, _| skipped::<RECALL>(o, s, i == 0),
+        );
     }
     o.raw("]}");
 }
@@ -85,13 +84,12 @@ fn findings<const RECALL: bool>(
     mut recent: Option<&mut Recent>,
 ) {
     o.seq(&r.findings, |o, f| {
-        let key = match &recent {
-            Some(recent) if RECALL && recent.awake() => finding_key(f, full),
-            _ => None,
-        };
-        recalled(o, recent.as_deref_mut(), key, |o, recent| {
-            finding::<RECALL>(o, f, r.model, full, recent);
-        });
+        recalled::<RECALL>(
+            o,
+            recent.as_deref_mut(),
+            || finding_key(f, full),
+            |o, recent| finding::<RECALL>(o, f, r.model, full, recent),
+        );
     });
 }
 
@@ -115,32 +113,39 @@ fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
     counts::<RECALL>(o, r);
 }
 
-/// A piece written by `write`, or, given `recent` and a key, recalled from `recent` (and kept
-/// there when it was not). `write` is called in one place, so that it is inlined once; it is
-/// given `recent` (when there is one), to recall smaller pieces of its own with.
+/// A piece written by `write`, or, given `recent` (with `RECALL`) and when `key` makes a key
+/// (asked only while `recent` is awake, see [`Recent::awake`]), recalled from `recent` (and
+/// kept there when it was not). `write` is called in one place, so that it is inlined once;
+/// it is given `recent` (when there is one), to recall smaller pieces of its own with.
 #[inline(always)]
-fn recalled(
+fn recalled<const RECALL: bool>(
     o: &mut Out<'_>,
     recent: Option<&mut Recent>,
-    key: Option<Key>,
+    key: impl FnOnce() -> Option<Key>,
     write: impl Fn(&mut Out<'_>, Option<&mut Recent>),
 ) {
-    let (Some(recent), Some(key)) = (recent, key) else {
-        return write(o, None);
+    let mut recent = recent.filter(|_| RECALL);
+    let key = match &recent {
+        Some(recent) if recent.awake() => key(),
+        _ => None,
     };
-    if let Some(bytes) = recent.get(&key) {
-        #[cfg(debug_assertions)]
-        {
-            let mut fresh = Vec::new();
-            write(&mut Out::new(&mut fresh), None);
-            assert_eq!(fresh, bytes, "a recalled piece is what would be written");
+    if let (Some(recent), Some(key)) = (recent.as_deref(), &key) {
+        if let Some(bytes) = recent.get(key) {
+            #[cfg(debug_assertions)]
+            {
+                let mut fresh = Vec::new();
+                write(&mut Out::new(&mut fresh), None);
+                assert_eq!(fresh, bytes, "a recalled piece is what would be written");
+            }
+            o.bytes(bytes);
+            return;
         }
-        o.bytes(bytes);
-        return;
     }
     let start = o.len();
-    write(o, Some(&mut *recent));
-    recent.put(key, o.since(start));
+    write(o, recent.as_deref_mut());
+    if let (Some(recent), Some(key)) = (recent, key) {
+        recent.put(key, o.since(start));
+    }
 }
 
 /// `word` of a [`Key`] for a piece that stands for a text of the model as a whole: bits that
@@ -314,15 +319,12 @@ fn finding<const RECALL: bool>(
         o.strs(f.monitoring().iter().map(|id| &*model.monitoring(*id).id));
         o.raw(",\"sources\":");
         let sources = f.sources();
-        let key = match &recent {
-            Some(recent) if RECALL && !sources.is_empty() && recent.awake() => {
-                Some(sources_key(sources))
-            }
-            _ => None,
-        };
-        recalled(o, recent, key, |o, _| {
-            o.seq(sources, |o, c| citation(o, c, model, false));
-        });
+        recalled::<RECALL>(
+            o,
+            recent,
+            || (!sources.is_empty()).then(|| sources_key(sources)),
+            |o, _| o.seq(sources, |o, c| citation(o, c, model, false)),
+        );
     }
     if let Some(e) = f.evidence().filter(|_| texts) {
         o.raw(",\"evidence\":");
@@ -566,11 +568,12 @@ fn need<const RECALL: bool>(
     o.seq(findings, |o, i| {
         finding_id(o, &r.findings[i]);
     });
-    let key = match &recent {
-        Some(recent) if RECALL && recent.awake() => Some(need_key(m)),
-        _ => None,
-    };
-    recalled(o, recent, key, |o, _| need_words(o, r.model, m));
+    recalled::<RECALL>(
+        o,
+        recent,
+        || Some(need_key(m)),
+        |o, _| need_words(o, r.model, m),
+    );
 }
 
 /// What [`need`] writes after the findings: the requirement's id, sources and words.

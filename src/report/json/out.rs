@@ -30,16 +30,21 @@ const SHORT: usize = 64;
 /// A byte buffer that JSON is written into.
 ///
 /// The bytes written so far are `buf[..len]`; `buf[len..]` is room already allocated and
-/// zeroed, written into before `len` moves over it. Dropping the `Out` cuts the buffer back to
-/// `len`, so the room is never seen.
+/// zeroed (or written before and no longer wanted), written into before `len` moves over it.
+/// Dropping the `Out` cuts the buffer back to `len`, so the room is never seen, unless it was
+/// made with [`Out::over`].
 pub(crate) struct Out<'o> {
     buf: &'o mut Vec<u8>,
     len: usize,
+    /// Whether the room stays in the buffer when the `Out` is dropped ([`Out::over`]).
+    keep_room: bool,
 }
 
 impl Drop for Out<'_> {
     fn drop(&mut self) {
-        self.buf.truncate(self.len);
+        if !self.keep_room {
+            self.buf.truncate(self.len);
+        }
     }
 }
 
@@ -47,7 +52,25 @@ impl<'o> Out<'o> {
     /// Appends to `buf`.
     pub(crate) fn new(buf: &'o mut Vec<u8>) -> Out<'o> {
         let len = buf.len();
-        Out { buf, len }
+        Out {
+            buf,
+            len,
+            keep_room: false,
+        }
+    }
+
+    /// Writes over `buf` from `at`: its bytes from there on are room (written before, no
+    /// longer wanted), and the room is left in `buf` when the `Out` is dropped, for the next
+    /// writer to write over. So a run of lines written one after the other into one buffer
+    /// zeroes its room once, not once a line; the caller keeps where the written bytes end
+    /// ([`Out::len`]).
+    pub(crate) fn over(buf: &'o mut Vec<u8>, at: usize) -> Out<'o> {
+        debug_assert!(at <= buf.len());
+        Out {
+            buf,
+            len: at,
+            keep_room: true,
+        }
     }
 
     /// The next `n` bytes of room, made when there are not that many.
