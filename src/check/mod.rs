@@ -371,8 +371,10 @@ impl<'a> Checker<'a> {
         out.clear();
         for &x in self.index.probe_atoms(cx) {
             for &y in self.index.probe_atoms(cy) {
-                if x != y {
-                    self.fitting((x, rx), (y, ry), self.index.pair(x, y), out);
+                // The partner bit inline: most pairs of a product's atoms end there, without
+                // a call.
+                if x != y && self.index.may_pair(x, y) {
+                    self.fitting((x, rx), (y, ry), self.index.pair_probed(x, y), out);
                 }
             }
         }
@@ -635,7 +637,7 @@ impl<'a> Checker<'a> {
                 if !self.index.may_pair(*x, *y) {
                     return;
                 }
-                let hits = self.index.pair(*x, *y);
+                let hits = self.index.pair_probed(*x, *y);
                 if hits.is_empty() {
                     return;
                 }

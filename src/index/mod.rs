@@ -638,6 +638,12 @@ impl Index {
         if !self.may_pair(x, y) {
             return &[];
         }
+        self.pair_probed(x, y)
+    }
+
+    /// [`Index::pair`] for two concepts whose partner bit ([`Index::may_pair`]) the caller has
+    /// read already and found set: the table's probe alone.
+    pub(crate) fn pair_probed(&self, x: ConceptId, y: ConceptId) -> &[Hit] {
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
         match self.pairs.get(lo.0, hi.0) {
             Some(first) => {
