@@ -572,47 +572,37 @@ impl<'a> Checker<'a> {
                 .filter(|(_, k)| k.repeat_of.is_none())
                 .map(|(j, k)| (j as u32, PartnerColumn::of(k.concept))),
         );
-        if self.index.pairs_are_large() {
-            // Touch every pair's slot first: independent loads the processor overlaps, so that
-            // a large table costs about one memory latency per regimen rather than one per pair.
-            // The pairs whose partner bit is set are listed on the way, so the second pass reads
-            // only those (most pairs of a large table's items have none).
-            let mut listed = std::mem::take(&mut self.spare.pairs);
-            let mut touched = 0u64;
-            for (n, &(i, _)) in columns.iter().enumerate() {
-                let ci = self.known[i as usize].concept;
-                let partners = self.index.partners_of(ci);
-                for &(j, col) in &columns[n + 1..] {
-                    if !partners.may_at(col) {
-                        continue;
-                    }
+        // The pairs whose partner bit is set, listed (most pairs of items end on that bit). On a
+        // large pair table, each listed pair's slots are touched on the way: independent loads
+        // the processor overlaps, so that the table costs about one memory latency per regimen
+        // rather than one per pair when the list is read.
+        let large = self.index.pairs_are_large();
+        let mut listed = std::mem::take(&mut self.spare.pairs);
+        let mut touched = 0u64;
+        for (n, &(i, _)) in columns.iter().enumerate() {
+            let ci = self.known[i as usize].concept;
+            let partners = self.index.partners_of(ci);
+            for &(j, col) in &columns[n + 1..] {
+                if !partners.may_at(col) {
+                    continue;
+                }
+                if large {
                     let cj = self.known[j as usize].concept;
                     for &x in self.index.probe_atoms(ci) {
                         for &y in self.index.probe_atoms(cj) {
                             touched ^= self.index.touch_pair(x, y);
                         }
                     }
-                    listed.push((i, j));
                 }
-            }
-            std::hint::black_box(touched);
-            for &(i, j) in &listed {
-                self.item_pair(i as usize, j as usize, repeats, &mut rules);
-            }
-            listed.clear();
-            self.spare.pairs = listed;
-        } else {
-            for (n, &(i, _)) in columns.iter().enumerate() {
-                let partners = self.index.partners_of(self.known[i as usize].concept);
-                for &(j, col) in &columns[n + 1..] {
-                    // The partner bit of the two concepts first, inline: it covers every pair
-                    // of their atoms, and most pairs of items end there.
-                    if partners.may_at(col) {
-                        self.item_pair(i as usize, j as usize, repeats, &mut rules);
-                    }
-                }
+                listed.push((i, j));
             }
         }
+        std::hint::black_box(touched);
+        for &(i, j) in &listed {
+            self.item_pair(i as usize, j as usize, repeats, &mut rules);
+        }
+        listed.clear();
+        self.spare.pairs = listed;
         columns.clear();
         self.spare.columns = columns;
         self.spare.rules = rules;

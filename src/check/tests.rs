@@ -1,5 +1,6 @@
-//! The check's two ways through the pairs of items (a small pair table read as it comes; a large
-//! one touched first, the pairs with a partner bit listed, then read) give the same reports.
+//! The check's two ways through the pairs of items (on a small pair table, the pairs with a
+//! partner bit listed and read; on a large one, their slots touched too while they are listed)
+//! give the same reports.
 
 use crate::KnowledgeBase;
 use crate::index::tests::TAKE_AS_LARGE;
