@@ -369,16 +369,26 @@ impl<'a> Checker<'a> {
         out: &mut Vec<RuleId>,
     ) {
         out.clear();
+        // The rules of one pair of atoms whose hits are settled need nothing more.
+        let mut lists = 0;
+        let mut settled = true;
         for &x in self.index.probe_atoms(cx) {
             for &y in self.index.probe_atoms(cy) {
                 // The partner bit inline: most pairs of a product's atoms end there, without
                 // a call.
                 if x != y && self.index.may_pair(x, y) {
-                    self.fitting((x, rx), (y, ry), self.index.pair_probed(x, y), out);
+                    let hits = self.index.pair_probed(x, y);
+                    if let Some(first) = hits.first() {
+                        lists += 1;
+                        settled &= first.settled();
+                        self.fitting((x, rx), (y, ry), hits, out);
+                    }
                 }
             }
         }
-        self.settle(out);
+        if lists > 1 || !settled {
+            self.settle(out);
+        }
     }
 
     /// Adds to `out` the rules among `hits` (the index's hits for atoms `x` and `y`) whose routes
@@ -449,47 +459,19 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// Gives `mark` the position of every rule in `rules` that another refines: is strictly
-    /// more specific, each endpoint the same as or a member of the matching endpoint of the
-    /// other, with a route at least as narrow. Each two rules are compared once, both ways:
-    /// one refines the other when its endpoints lie within the other's and not the reverse.
+    /// Gives `mark` the position of every rule in `rules` that another refines (see
+    /// [`Index::refinement`]). Each two rules are compared once, both ways.
     #[inline]
     fn mark_refined(&self, rules: &[RuleId], mut mark: impl FnMut(usize)) {
         for p in 0..rules.len() {
-            let Some(ends_p) = self.ends(rules[p]) else {
-                continue;
-            };
             for (k, &rule_q) in rules[p + 1..].iter().enumerate() {
-                let q = p + 1 + k;
-                let Some(ends_q) = self.ends(rule_q) else {
-                    continue;
-                };
-                match (self.within(ends_p, ends_q), self.within(ends_q, ends_p)) {
-                    (true, false) => mark(q),
+                match self.index.refinement(self.model, rules[p], rule_q) {
+                    (true, false) => mark(p + 1 + k),
                     (false, true) => mark(p),
                     _ => {}
                 }
             }
         }
-    }
-
-    /// The two endpoints of an interaction rule.
-    #[inline]
-    fn ends(&self, r: RuleId) -> Option<(Endpoint, Endpoint)> {
-        match self.model.rule(r).kind {
-            RuleKind::Interaction { a, b } => Some((a, b)),
-            _ => None,
-        }
-    }
-
-    /// True when the endpoints `e1` lie within `e2`, one way round or the other: each concept
-    /// the same as or a member of its match, each route at least as narrow.
-    fn within(&self, (a1, b1): (Endpoint, Endpoint), (a2, b2): (Endpoint, Endpoint)) -> bool {
-        let within = |e1: Endpoint, e2: Endpoint| {
-            (e2.route.is_none() || e2.route == e1.route)
-                && (e1.concept == e2.concept || self.index.is_a_seldom(e1.concept, e2.concept))
-        };
-        (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
     }
 
     /// [`Checker::applies`], settled without reading the rule when it requires nothing.
@@ -627,11 +609,11 @@ impl<'a> Checker<'a> {
                 if !self.index.may_pair(*x, *y) {
                     return;
                 }
-                let hits = self.index.pair_probed(*x, *y);
+                let (first, hits) = self.index.pair_probed_at(*x, *y);
                 if hits.is_empty() {
                     return;
                 }
-                Some((*x, *y, hits))
+                Some((*x, *y, first, hits))
             }
             // A product: its atoms' pairs are probed once, by `pair_rules` (an `any_pair` first
             // would probe those of a pair with a rule twice). With repeats, `any_pair` first
@@ -645,10 +627,15 @@ impl<'a> Checker<'a> {
         };
         match single {
             // Two single atoms, each listed once: the hits just read are all there is.
-            Some((x, y, hits)) if !repeats => {
+            Some((x, y, first, hits)) if !repeats => {
                 rules.clear();
                 self.fitting((x, xi.1), (y, xj.1), hits, rules);
-                self.settle(rules);
+                if !hits[0].settled() {
+                    match self.index.refiners(first, hits.len()) {
+                        Some(refiners) => drop_refined_by(hits, refiners, rules),
+                        None => self.settle(rules),
+                    }
+                }
             }
             _ => self.pair_rules_any_route((i, xi.0), (Some(j), xj.0, xj.1), repeats, rules),
         }
@@ -837,6 +824,27 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// Drops from `rules`, the rules of `hits` that fit (in the order of `hits`, which is the
+/// rules' order, without repeats), every rule another one of them refines: `refiners` gives,
+/// beside each hit, the positions of the hits whose rules refine its rule.
+fn drop_refined_by(hits: &[crate::index::Hit], refiners: &[u32], rules: &mut Vec<RuleId>) {
+    let mut fit = 0u32;
+    let mut k = 0;
+    for (p, hit) in hits.iter().enumerate() {
+        if rules.get(k) == Some(&hit.rule()) {
+            fit |= 1 << p;
+            k += 1;
+        }
+    }
+    let mut p = 0;
+    rules.retain(|r| {
+        while hits[p].rule() != *r {
+            p += 1;
+        }
+        refiners[p] & fit == 0
+    });
 }
 
 #[cfg(test)]

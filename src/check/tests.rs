@@ -84,3 +84,56 @@ fn large_and_small_table_paths_give_the_same_reports() {
         "the regimens reach many interactions ({interactions})"
     );
 }
+
+/// The refinements read from the index for one pair of atoms drop the same rules as comparing
+/// the rules themselves (`Checker::settle`), for every pair of concepts with rules in the
+/// bundled data and every way of leaving one of a pair's rules out (as a route or a required
+/// condition does).
+#[test]
+fn refiners_from_the_index_drop_what_settling_drops() {
+    let kb = KnowledgeBase::bundled();
+    let (model, index) = (kb.model(), kb.index());
+    let c = super::Checker {
+        model,
+        index,
+        ids: super::Ids::new(model, index),
+        findings: Vec::new(),
+        resolved: Vec::new(),
+        known: Vec::new(),
+        conditions: Vec::new(),
+        spare: super::Scratch::take(),
+    };
+    let n = model.concepts.len() as u32;
+    let (mut unsettled, mut dropped) = (0, 0);
+    for x in 0..n {
+        for y in x + 1..n {
+            let (x, y) = (crate::model::ConceptId(x), crate::model::ConceptId(y));
+            let (first, hits) = index.pair_probed_at(x, y);
+            if hits.is_empty() {
+                continue;
+            }
+            let all: Vec<_> = hits.iter().map(|h| h.rule()).collect();
+            assert!(all.windows(2).all(|w| w[0] < w[1]), "hits in rule order");
+            if hits[0].settled() {
+                let mut settled = all.clone();
+                c.settle(&mut settled);
+                assert_eq!(settled, all, "a settled pair keeps every rule");
+                continue;
+            }
+            unsettled += 1;
+            let refiners = index.refiners(first, hits.len()).expect("few hits");
+            for leave_out in std::iter::once(usize::MAX).chain(0..all.len()) {
+                let fit: Vec<_> = (0..all.len())
+                    .filter(|&k| k != leave_out)
+                    .map(|k| all[k])
+                    .collect();
+                let (mut fast, mut slow) = (fit.clone(), fit.clone());
+                super::drop_refined_by(hits, refiners, &mut fast);
+                c.settle(&mut slow);
+                assert_eq!(fast, slow, "pair {x:?} {y:?} without hit {leave_out}");
+                dropped += fit.len() - fast.len();
+            }
+        }
+    }
+    assert!(unsettled > 0 && dropped > 0, "the data has rules that refine others");
+}

@@ -13,7 +13,8 @@ use rustc_hash::FxHashMap;
 
 use crate::graph::ConceptGraph;
 use crate::model::{
-    ConceptId, ConceptKind, Detail, Model, MonitoringId, Range, RuleId, RuleKind, name_key,
+    ConceptId, ConceptKind, Detail, Endpoint, Model, MonitoringId, Range, RuleId, RuleKind,
+    name_key,
 };
 use crate::vocab::{Route, builtin};
 
@@ -28,7 +29,13 @@ const LOW_IS_A: u32 = 1 << 30;
 const LOW_IS_B: u32 = 1 << 31;
 /// Set on every hit of a pair but its last, so that a pair's slot needs only where they start.
 const MORE: u32 = 1 << 29;
-const RULE_MASK: u32 = MORE - 1;
+/// Set on the first hit of a pair whose rules need no settling: none refines another (the
+/// hits of every pair are sorted by rule, without repeats).
+const SETTLED: u32 = 1 << 28;
+const RULE_MASK: u32 = SETTLED - 1;
+/// [`Index::refiners`] of a pair with more than 32 hits (its first hit never refines itself, so
+/// the value cannot be a real set of positions).
+const TOO_MANY_HITS: u32 = u32::MAX;
 
 impl Hit {
     /// The rule.
@@ -45,6 +52,12 @@ impl Hit {
     /// True when the lower-numbered concept matched endpoint `b` (and the higher one `a`).
     pub fn low_is_b(self) -> bool {
         self.0 & LOW_IS_B != 0
+    }
+
+    /// True on the first hit of a pair when no rule of the pair refines another, so that any
+    /// of its rules, in the order given, stand as they are.
+    pub(crate) fn settled(self) -> bool {
+        self.0 & SETTLED != 0
     }
 }
 
@@ -168,6 +181,10 @@ pub struct Index {
     ancestor_bits: Vec<u64>,
     pairs: PairTable,
     hits: Vec<Hit>,
+    /// Beside each hit of a pair that is not [`Hit::settled`], the positions (bits) of the
+    /// pair's other hits whose rules refine its rule; [`TOO_MANY_HITS`] on the first hit of a
+    /// pair with more hits than bits. Empty when every pair is settled.
+    refiners: Box<[u32]>,
     /// What a check needs of each rule without reading the rule (a cache miss each on a large
     /// knowledge base): its severity, and whether it has a route or required conditions.
     rule_facts: Box<[RuleFacts]>,
@@ -231,7 +248,7 @@ pub const OPIOID_CLASS: &str = "opioid";
 /// that has no rule is settled by the pair table alone.
 const MAX_PARTNER_BITS: usize = 1 << 26;
 
-/// Most rules fit in the 30 bits a [`Hit`] keeps for the rule.
+/// Most rules fit in the 28 bits a [`Hit`] keeps for the rule.
 pub const MAX_RULES: usize = RULE_MASK as usize;
 
 impl Index {
@@ -316,7 +333,11 @@ impl Index {
         let mut firsts: Vec<(u32, u32, u32)> = Vec::new();
         for lo in 0..n {
             let bucket = &mut entries[start[lo]..start[lo + 1]];
-            bucket.sort_unstable();
+            // By partner, then rule (the orientation bits last): each pair's hits in rule
+            // order, one per rule.
+            bucket.sort_unstable_by_key(|&(hi, v)| {
+                (u64::from(hi) << 32 | u64::from(v & RULE_MASK), v)
+            });
             let mut i = 0;
             while i < bucket.len() {
                 let hi = bucket[i].0;
@@ -470,6 +491,7 @@ impl Index {
             ancestor_bits,
             pairs,
             hits,
+            refiners: Box::default(),
             rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
             groups: unary
                 .iter()
@@ -510,7 +532,77 @@ impl Index {
                 })
             })
             .collect();
+        index.mark_settled(model);
         index
+    }
+
+    /// Sets [`SETTLED`] on the first hit of every pair none of whose rules refines another, and
+    /// fills [`Index::refiners`] for the others.
+    fn mark_settled(&mut self, model: &Model) {
+        let mut refiners: Vec<u32> = Vec::new();
+        let mut first = 0;
+        while first < self.hits.len() {
+            let mut end = first + 1;
+            while self.hits[end - 1].0 & MORE != 0 {
+                end += 1;
+            }
+            let rules = &self.hits[first..end];
+            let mut marks = [0u32; 32];
+            let mut refined = false;
+            for p in 0..rules.len() {
+                for q in p + 1..rules.len() {
+                    let (p_in_q, q_in_p) = self.refinement(model, rules[p].rule(), rules[q].rule());
+                    // The more specific of the two refines the other.
+                    let (refiner, refinee) = match (p_in_q, q_in_p) {
+                        (true, false) => (p, q),
+                        (false, true) => (q, p),
+                        _ => continue,
+                    };
+                    refined = true;
+                    if rules.len() <= 32 {
+                        marks[refinee] |= 1 << refiner;
+                    }
+                }
+            }
+            if refined {
+                if refiners.is_empty() {
+                    refiners = vec![0; self.hits.len()];
+                }
+                if rules.len() <= 32 {
+                    refiners[first..end].copy_from_slice(&marks[..rules.len()]);
+                } else {
+                    refiners[first] = TOO_MANY_HITS;
+                }
+            } else {
+                self.hits[first].0 |= SETTLED;
+            }
+            first = end;
+        }
+        self.refiners = refiners.into();
+    }
+
+    /// Whether the endpoints of interaction rule `p` lie within those of `q`, and those of `q`
+    /// within `p`'s: one way round or the other, each concept the same as or a member of its
+    /// match, each route at least as narrow. One refines the other when exactly one holds.
+    /// `(false, false)` when either is not an interaction rule.
+    #[inline]
+    pub(crate) fn refinement(&self, model: &Model, p: RuleId, q: RuleId) -> (bool, bool) {
+        let ends = |r: RuleId| match model.rule(r).kind {
+            RuleKind::Interaction { a, b } => Some((a, b)),
+            _ => None,
+        };
+        match (ends(p), ends(q)) {
+            (Some(p), Some(q)) => (self.ends_within(p, q), self.ends_within(q, p)),
+            _ => (false, false),
+        }
+    }
+
+    fn ends_within(&self, (a1, b1): (Endpoint, Endpoint), (a2, b2): (Endpoint, Endpoint)) -> bool {
+        let within = |e1: Endpoint, e2: Endpoint| {
+            (e2.route.is_none() || e2.route == e1.route)
+                && (e1.concept == e2.concept || self.is_a_seldom(e1.concept, e2.concept))
+        };
+        (within(a1, a2) && within(b1, b2)) || (within(a1, b2) && within(b1, a2))
     }
 
     /// True when some pharmacogenomic rule names `gene` (as the rules spell it, upper case).
@@ -644,6 +736,12 @@ impl Index {
     /// [`Index::pair`] for two concepts whose partner bit ([`Index::may_pair`]) the caller has
     /// read already and found set: the table's probe alone.
     pub(crate) fn pair_probed(&self, x: ConceptId, y: ConceptId) -> &[Hit] {
+        self.pair_probed_at(x, y).1
+    }
+
+    /// [`Index::pair_probed`], with where the pair's hits start (for [`Index::refiners`]).
+    #[inline]
+    pub(crate) fn pair_probed_at(&self, x: ConceptId, y: ConceptId) -> (usize, &[Hit]) {
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
         match self.pairs.get(lo.0, hi.0) {
             Some(first) => {
@@ -652,10 +750,19 @@ impl Index {
                 while self.hits[end - 1].0 & MORE != 0 {
                     end += 1;
                 }
-                &self.hits[first..end]
+                (first, &self.hits[first..end])
             }
-            None => &[],
+            None => (0, &[]),
         }
+    }
+
+    /// For the hits of a pair that is not [`Hit::settled`], starting at `first` (from
+    /// [`Index::pair_probed_at`]): beside each, the positions (bits) of the pair's hits whose
+    /// rules refine its rule. `None` for a pair with more hits than bits.
+    #[inline]
+    pub(crate) fn refiners(&self, first: usize, len: usize) -> Option<&[u32]> {
+        let marks = &self.refiners[first..first + len];
+        (marks[0] != TOO_MANY_HITS).then_some(marks)
     }
 
     /// Loads the part of the pair table that [`Index::pair`] reads for `x` and `y`, and returns
