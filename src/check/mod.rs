@@ -700,7 +700,9 @@ impl<'a> Checker<'a> {
             let (x, id) = (item.concept, (item.id, item.rank));
             for ci in 0..self.conditions.len() {
                 let c = self.conditions[ci];
-                if !self.index.any_pair(x, c) {
+                // The partner bit inline; past it, `pair_rules` probes each pair of atoms once
+                // (with repeats, `any_pair` first spares the lists of routes).
+                if !self.index.may_pair(x, c) || (repeats && !self.index.any_pair(x, c)) {
                     continue;
                 }
                 self.pair_rules_any_route((k, x), (None, c, None), repeats, &mut rules);
