@@ -135,5 +135,8 @@ fn refiners_from_the_index_drop_what_settling_drops() {
             }
         }
     }
-    assert!(unsettled > 0 && dropped > 0, "the data has rules that refine others");
+    assert!(
+        unsettled > 0 && dropped > 0,
+        "the data has rules that refine others"
+    );
 }
