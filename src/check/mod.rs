@@ -460,18 +460,15 @@ impl<'a> Checker<'a> {
     }
 
     /// Gives `mark` the position of every rule in `rules` that another refines (see
-    /// [`Index::refinement`]). Each two rules are compared once, both ways.
+    /// [`Index::each_refinement`]).
     #[inline]
     fn mark_refined(&self, rules: &[RuleId], mut mark: impl FnMut(usize)) {
-        for p in 0..rules.len() {
-            for (k, &rule_q) in rules[p + 1..].iter().enumerate() {
-                match self.index.refinement(self.model, rules[p], rule_q) {
-                    (true, false) => mark(p + 1 + k),
-                    (false, true) => mark(p),
-                    _ => {}
-                }
-            }
-        }
+        self.index.each_refinement(
+            self.model,
+            rules.len(),
+            |k| rules[k],
+            |_, refinee| mark(refinee),
+        );
     }
 
     /// [`Checker::applies`], settled without reading the rule when it requires nothing.

@@ -542,43 +542,58 @@ impl Index {
         let mut refiners: Vec<u32> = Vec::new();
         let mut first = 0;
         while first < self.hits.len() {
-            let mut end = first + 1;
-            while self.hits[end - 1].0 & MORE != 0 {
-                end += 1;
-            }
-            let rules = &self.hits[first..end];
+            let rules = self.hits_from(first);
+            let len = rules.len();
             let mut marks = [0u32; 32];
             let mut refined = false;
-            for p in 0..rules.len() {
-                for q in p + 1..rules.len() {
-                    let (p_in_q, q_in_p) = self.refinement(model, rules[p].rule(), rules[q].rule());
-                    // The more specific of the two refines the other.
-                    let (refiner, refinee) = match (p_in_q, q_in_p) {
-                        (true, false) => (p, q),
-                        (false, true) => (q, p),
-                        _ => continue,
-                    };
+            self.each_refinement(
+                model,
+                len,
+                |k| rules[k].rule(),
+                |refiner, refinee| {
                     refined = true;
-                    if rules.len() <= 32 {
+                    if len <= 32 {
                         marks[refinee] |= 1 << refiner;
                     }
-                }
-            }
+                },
+            );
             if refined {
                 if refiners.is_empty() {
                     refiners = vec![0; self.hits.len()];
                 }
-                if rules.len() <= 32 {
-                    refiners[first..end].copy_from_slice(&marks[..rules.len()]);
+                if len <= 32 {
+                    refiners[first..first + len].copy_from_slice(&marks[..len]);
                 } else {
                     refiners[first] = TOO_MANY_HITS;
                 }
             } else {
                 self.hits[first].0 |= SETTLED;
             }
-            first = end;
+            first += len;
         }
         self.refiners = refiners.into();
+    }
+
+    /// Calls `each(refiner, refinee)` for every two of `n` rules (`rule_at` gives the rule at
+    /// each position) of which one refines the other ([`Index::refinement`]): the more specific
+    /// refines the other. Each two rules are compared once, both ways.
+    #[inline]
+    pub(crate) fn each_refinement(
+        &self,
+        model: &Model,
+        n: usize,
+        rule_at: impl Fn(usize) -> RuleId,
+        mut each: impl FnMut(usize, usize),
+    ) {
+        for p in 0..n {
+            for q in p + 1..n {
+                match self.refinement(model, rule_at(p), rule_at(q)) {
+                    (true, false) => each(p, q),
+                    (false, true) => each(q, p),
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// Whether the endpoints of interaction rule `p` lie within those of `q`, and those of `q`
@@ -586,7 +601,7 @@ impl Index {
     /// match, each route at least as narrow. One refines the other when exactly one holds.
     /// `(false, false)` when either is not an interaction rule.
     #[inline]
-    pub(crate) fn refinement(&self, model: &Model, p: RuleId, q: RuleId) -> (bool, bool) {
+    fn refinement(&self, model: &Model, p: RuleId, q: RuleId) -> (bool, bool) {
         let ends = |r: RuleId| match model.rule(r).kind {
             RuleKind::Interaction { a, b } => Some((a, b)),
             _ => None,
@@ -744,16 +759,19 @@ impl Index {
     pub(crate) fn pair_probed_at(&self, x: ConceptId, y: ConceptId) -> (usize, &[Hit]) {
         let (lo, hi) = if x < y { (x, y) } else { (y, x) };
         match self.pairs.get(lo.0, hi.0) {
-            Some(first) => {
-                let first = first as usize;
-                let mut end = first + 1;
-                while self.hits[end - 1].0 & MORE != 0 {
-                    end += 1;
-                }
-                (first, &self.hits[first..end])
-            }
+            Some(first) => (first as usize, self.hits_from(first as usize)),
             None => (0, &[]),
         }
+    }
+
+    /// The hits of the pair whose first hit is at `first`: up to the first without [`MORE`].
+    #[inline]
+    fn hits_from(&self, first: usize) -> &[Hit] {
+        let mut end = first + 1;
+        while self.hits[end - 1].0 & MORE != 0 {
+            end += 1;
+        }
+        &self.hits[first..end]
     }
 
     /// For the hits of a pair that is not [`Hit::settled`], starting at `first` (from
