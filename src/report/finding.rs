@@ -155,8 +155,15 @@ impl<'a> Items<'a> {
 
     /// Any number of items, sorted and without repeats; `list` is left empty.
     pub(crate) fn collect_in(list: &mut Vec<(&'a str, Rank)>) -> Items<'a> {
-        list.sort_unstable_by(|a, b| cmp_ids(a.0, a.1, b.0, b.1));
-        list.dedup_by(|a, b| a.0 == b.0);
+        if list.iter().all(|x| x.1.is_exact()) {
+            // As nearly always: exact ranks order like the ids and are equal only for equal
+            // ids, so the numbers alone sort them and find the repeats.
+            list.sort_unstable_by_key(|x| x.1.known());
+            list.dedup_by_key(|x| x.1);
+        } else {
+            list.sort_unstable_by(|a, b| cmp_ids(a.0, a.1, b.0, b.1));
+            list.dedup_by(|a, b| a.0 == b.0);
+        }
         let items = match list[..] {
             [a] => Items::one(a.0, a.1),
             [a, b] => Items::two(a, b),
