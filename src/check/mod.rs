@@ -93,6 +93,22 @@ fn findings_room(regimen: &Regimen) -> usize {
     }
 }
 
+/// Up to how many distinct items the pairs of a regimen are listed without a branch on each
+/// pair's partner bit ([`Checker::pairs`]); the room that takes, `n * (n - 1) / 2` pairs, stays
+/// under 16 KiB.
+const BRANCHLESS_ITEMS: usize = 64;
+
+/// Whether the pairs of `n` distinct items are listed without a branch on each pair's bit
+/// ([`Checker::list_pairs`]): up to [`BRANCHLESS_ITEMS`].
+#[inline]
+fn lists_without_branches(n: usize) -> bool {
+    #[cfg(test)]
+    if let Some(forced) = tests::LIST_WITHOUT_BRANCHES.with(std::cell::Cell::get) {
+        return forced;
+    }
+    n <= BRANCHLESS_ITEMS
+}
+
 /// Checks a regimen. Fails only on input that cannot apply to the items it names.
 pub fn check<'a>(
     model: &'a Model,
@@ -551,32 +567,26 @@ impl<'a> Checker<'a> {
                 .filter(|(_, k)| k.repeat_of.is_none())
                 .map(|(j, k)| (j as u32, PartnerColumn::of(k.concept))),
         );
-        // The pairs whose partner bit is set, listed (most pairs of items end on that bit). On a
-        // large pair table, each listed pair's slots are touched on the way: independent loads
-        // the processor overlaps, so that the table costs about one memory latency per regimen
-        // rather than one per pair when the list is read.
-        let large = self.index.pairs_are_large();
         let mut listed = std::mem::take(&mut self.spare.pairs);
-        let mut touched = 0u64;
-        for (n, &(i, _)) in columns.iter().enumerate() {
-            let ci = self.known[i as usize].concept;
-            let partners = self.index.partners_of(ci);
-            for &(j, col) in &columns[n + 1..] {
-                if !partners.may_at(col) {
-                    continue;
-                }
-                if large {
-                    let cj = self.known[j as usize].concept;
-                    for &x in self.index.probe_atoms(ci) {
-                        for &y in self.index.probe_atoms(cj) {
-                            touched ^= self.index.touch_pair(x, y);
-                        }
+        self.list_pairs(&columns, &mut listed);
+        // On a large pair table, each listed pair's slots are touched before any is read:
+        // independent loads the processor overlaps, so that the table costs about one memory
+        // latency per regimen rather than one per pair.
+        if self.index.pairs_are_large() {
+            let mut touched = 0u64;
+            for &(i, j) in &listed {
+                let (ci, cj) = (
+                    self.known[i as usize].concept,
+                    self.known[j as usize].concept,
+                );
+                for &x in self.index.probe_atoms(ci) {
+                    for &y in self.index.probe_atoms(cj) {
+                        touched ^= self.index.touch_pair(x, y);
                     }
                 }
-                listed.push((i, j));
             }
+            std::hint::black_box(touched);
         }
-        std::hint::black_box(touched);
         for &(i, j) in &listed {
             self.item_pair(i as usize, j as usize, repeats, &mut rules);
         }
@@ -585,6 +595,40 @@ impl<'a> Checker<'a> {
         columns.clear();
         self.spare.columns = columns;
         self.spare.rules = rules;
+    }
+
+    /// Lists the pairs of `columns` (items listed once, each with its column of the partner
+    /// matrix) whose partner bit is set, as pairs of positions in `known`, row by row: most
+    /// pairs of items end on that bit.
+    #[inline(always)]
+    fn list_pairs(&self, columns: &[(u32, PartnerColumn)], listed: &mut Vec<(u32, u32)>) {
+        let n = columns.len();
+        if lists_without_branches(n) {
+            // Every pair is written, and kept by counting it when its bit is set. A branch on
+            // the bit would be a guess, which a regimen the processor has not seen before
+            // makes it get wrong about as often as bits are set; on a large partner matrix each
+            // wrong guess also waits for its bit's load.
+            listed.resize(n * n.saturating_sub(1) / 2, (0, 0));
+            let mut len = 0;
+            for (a, &(i, _)) in columns.iter().enumerate() {
+                let partners = self.index.partners_of(self.known[i as usize].concept);
+                for &(j, col) in &columns[a + 1..] {
+                    listed[len] = (i, j);
+                    len += usize::from(partners.may_at(col));
+                }
+            }
+            listed.truncate(len);
+        } else {
+            // A long list of items: only the pairs kept take room.
+            for (a, &(i, _)) in columns.iter().enumerate() {
+                let partners = self.index.partners_of(self.known[i as usize].concept);
+                for &(j, col) in &columns[a + 1..] {
+                    if partners.may_at(col) {
+                        listed.push((i, j));
+                    }
+                }
+            }
+        }
     }
 
     /// The interaction findings of items `i` and `j` (`i < j`, neither a repeat), whose partner

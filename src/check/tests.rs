@@ -1,11 +1,20 @@
 //! The check's two ways through the pairs of items (on a small pair table, the pairs with a
 //! partner bit listed and read; on a large one, their slots touched too while they are listed)
-//! give the same reports.
+//! give the same reports, and so do its two ways of listing them (with and without a branch on
+//! each pair's bit).
+
+use std::cell::Cell;
 
 use crate::KnowledgeBase;
 use crate::index::tests::TAKE_AS_LARGE;
 use crate::model::ConceptKind;
 use crate::regimen::Regimen;
+
+thread_local! {
+    /// Set by a test to choose how [`super::Checker::list_pairs`] lists pairs on this thread,
+    /// whatever the number of items.
+    pub(super) static LIST_WITHOUT_BRANCHES: Cell<Option<bool>> = const { Cell::new(None) };
+}
 
 /// Regimens of 2 to 20 items, one starting at each item of the bundled data, some with an item
 /// listed twice by another route, some with doses.
@@ -47,33 +56,79 @@ fn regimens(kb: &KnowledgeBase) -> Vec<Regimen> {
     out
 }
 
-#[test]
-fn large_and_small_table_paths_give_the_same_reports() {
+/// The reports of `regimens`, with the check's path switched one way and then the other by
+/// `switch`; asserts they are the same and returns how many checked and how many interaction
+/// findings they hold.
+fn same_both_ways(regimens: &[Regimen], switch: impl Fn(bool)) -> (usize, usize) {
     let kb = KnowledgeBase::bundled();
-    let regimens = regimens(kb);
     let (mut interactions, mut checked) = (0, 0);
-    for r in &regimens {
-        let small = kb.check(r);
-        TAKE_AS_LARGE.with(|t| t.set(true));
-        let large = kb.check(r);
-        TAKE_AS_LARGE.with(|t| t.set(false));
-        match (small, large) {
-            (Ok(small), Ok(large)) => {
-                assert_eq!(small.to_json(), large.to_json());
+    for r in regimens {
+        switch(false);
+        let one = kb.check(r);
+        switch(true);
+        let other = kb.check(r);
+        switch(false);
+        match (one, other) {
+            (Ok(one), Ok(other)) => {
+                assert_eq!(one.to_json(), other.to_json());
                 checked += 1;
-                interactions += small
+                interactions += one
                     .findings
                     .iter()
                     .filter(|f| f.kind == crate::FindingKind::Interaction)
                     .count();
             }
             // An item given a route it cannot take: the same error both ways.
-            (small, large) => assert_eq!(
-                small.map(|r| r.to_json()).err().map(|e| e.to_string()),
-                large.map(|r| r.to_json()).err().map(|e| e.to_string())
+            (one, other) => assert_eq!(
+                one.map(|r| r.to_json()).err().map(|e| e.to_string()),
+                other.map(|r| r.to_json()).err().map(|e| e.to_string())
             ),
         }
     }
+    (checked, interactions)
+}
+
+#[test]
+fn pairs_listed_with_and_without_branches_give_the_same_reports() {
+    let kb = KnowledgeBase::bundled();
+    let mut regimens = regimens(kb);
+    // Long lists too, past where the check stops listing without branches on its own.
+    let ids: Vec<&str> = kb
+        .model()
+        .concepts
+        .iter()
+        .filter(|c| c.kind().is_item())
+        .map(|c| &*c.id)
+        .collect();
+    for n in [65, 90] {
+        let items: Vec<String> = ids
+            .iter()
+            .cycle()
+            .step_by(7)
+            .take(n)
+            .map(|id| format!(r#"{{"id":"{id}"}}"#))
+            .collect();
+        let json = format!(r#"{{"items":[{}]}}"#, items.join(","));
+        regimens.push(Regimen::from_json(&json).expect("a valid regimen"));
+    }
+    let (checked, interactions) = same_both_ways(&regimens, |on| {
+        LIST_WITHOUT_BRANCHES.with(|l| l.set(Some(on)));
+    });
+    LIST_WITHOUT_BRANCHES.with(|l| l.set(None));
+    assert!(
+        checked * 2 > regimens.len(),
+        "most regimens check ({checked})"
+    );
+    assert!(
+        interactions > 100,
+        "the regimens reach many interactions ({interactions})"
+    );
+}
+
+#[test]
+fn large_and_small_table_paths_give_the_same_reports() {
+    let regimens = regimens(KnowledgeBase::bundled());
+    let (checked, interactions) = same_both_ways(&regimens, |on| TAKE_AS_LARGE.with(|t| t.set(on)));
     assert!(
         checked * 2 > regimens.len(),
         "most regimens check ({checked} of {})",
