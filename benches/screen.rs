@@ -1,6 +1,7 @@
 //! Batch screening throughput, single thread, JSON parsing and writing included: 2,000
-//! ten-item regimens a batch, compact and full report lines, bundled and 1M-rule data. Each
-//! iteration asserts that every line was screened without error.
+//! ten-item regimens a batch, compact and full report lines, bundled and 1M-rule data, and for
+//! comparison one bundled regimen repeated 2,000 times. Each iteration asserts that every line
+//! was screened without error.
 
 mod support;
 
@@ -46,6 +47,16 @@ fn bundled(c: &mut Criterion) {
         input.push('\n');
     }
     bench(c, "bundled", kb, &input);
+    // The first of those lines, 2,000 times: what different input costs over the same line
+    // again, whose branches the processor has learnt (docs/performance.md, Round 12). Not the
+    // target's workload, which is different lines.
+    let line = support::regimen(kb, 10, 0);
+    let mut input = String::new();
+    for _ in 0..LINES {
+        input.push_str(&line);
+        input.push('\n');
+    }
+    bench(c, "bundled-one-line-repeated", kb, &input);
 }
 
 fn million(c: &mut Criterion) {
