@@ -94,9 +94,12 @@ fn findings_room(regimen: &Regimen) -> usize {
 }
 
 /// Up to how many distinct items the pairs of a regimen are listed without a branch on each
-/// pair's partner bit ([`Checker::list_pairs`]); the room that takes, `n * (n - 1) / 2` pairs,
-/// stays under 16 KiB.
+/// pair's partner bit ([`Checker::list_pairs`]).
 const BRANCHLESS_ITEMS: usize = 64;
+
+/// The room that listing takes at most, `n * (n - 1) / 2` pairs: under 16 KiB, kept on the
+/// thread between checks.
+const BRANCHLESS_PAIRS: usize = BRANCHLESS_ITEMS * (BRANCHLESS_ITEMS - 1) / 2;
 
 /// Whether the pairs of `n` distinct items are listed without a branch on each pair's bit
 /// ([`Checker::list_pairs`]): up to [`BRANCHLESS_ITEMS`], on a pair table small enough to stay

@@ -27,7 +27,8 @@ pub(crate) struct Scratch<'a> {
     pub conditions: Vec<ConceptId>,
     /// The rules between one pair of items.
     pub rules: Vec<RuleId>,
-    /// Pairs of items (positions) whose partner bit is set, on a large pair table.
+    /// Pairs of items (positions) whose partner bit is set. Listed without branches, it first
+    /// holds every pair of the regimen ([`super::BRANCHLESS_PAIRS`] at most).
     pub pairs: Vec<(u32, u32)>,
     /// The items listed once (positions), with their concepts' partner columns.
     pub columns: Vec<(u32, PartnerColumn)>,
@@ -64,9 +65,14 @@ fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// `v` emptied, with its allocation unless it is long: for elements without lifetimes, which
 /// need no relabelling ([`reuse`]).
-fn keep<T>(mut v: Vec<T>) -> Vec<T> {
+fn keep<T>(v: Vec<T>) -> Vec<T> {
+    keep_up_to(v, KEEP_AT_MOST)
+}
+
+/// [`keep`], for a list that ordinary checks fill up to `most` elements.
+fn keep_up_to<T>(mut v: Vec<T>, most: usize) -> Vec<T> {
     v.clear();
-    if v.capacity() > KEEP_AT_MOST {
+    if v.capacity() > most {
         return Vec::new();
     }
     v
@@ -91,7 +97,7 @@ impl<'a> Scratch<'a> {
             known: reuse(self.known),
             conditions: keep(self.conditions),
             rules: keep(self.rules),
-            pairs: keep(self.pairs),
+            pairs: keep_up_to(self.pairs, super::BRANCHLESS_PAIRS),
             columns: keep(self.columns),
             members: reuse(self.members),
             calls: reuse(self.calls),
@@ -124,6 +130,20 @@ mod tests {
         let v: Vec<u32> = Vec::with_capacity(KEEP_AT_MOST + 1);
         let w: Vec<u32> = reuse(v);
         assert_eq!(w.capacity(), 0);
+    }
+
+    #[test]
+    fn the_pairs_of_a_branch_free_listing_are_kept() {
+        let mut s = Scratch::take();
+        s.pairs.reserve_exact(super::super::BRANCHLESS_PAIRS);
+        assert!(s.pairs.capacity() > KEEP_AT_MOST);
+        let room = s.pairs.capacity();
+        s.give_back();
+        let mut s = Scratch::take();
+        assert_eq!(s.pairs.capacity(), room, "kept for the next check");
+        s.pairs.reserve_exact(room + 1);
+        s.give_back();
+        assert_eq!(Scratch::take().pairs.capacity(), 0, "more is not kept");
     }
 
     #[test]
