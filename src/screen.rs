@@ -311,7 +311,7 @@ fn screen_serial(
     let mut batch = Batch::new();
     let mut out = Vec::with_capacity(out_room(options.format));
     // Lines recall the findings and skipped entries written on the lines before.
-    let _recall = Report::recall_lines(kb.model());
+    let _recall = Report::recall_lines(kb.model(), options.format == LineFormat::Full);
     let mut progress = Progress {
         on: options.progress,
         last: start,
@@ -400,7 +400,7 @@ fn worker(
     format: LineFormat,
 ) {
     // Lines recall the findings and skipped entries written on the lines before.
-    let _recall = Report::recall_lines(kb.model());
+    let _recall = Report::recall_lines(kb.model(), format == LineFormat::Full);
     loop {
         let batch = match work.lock() {
             Ok(rx) => rx.recv(),

@@ -303,9 +303,14 @@ impl Report<'_> {
 
     /// While the guard lives, lines of reports of `model` written on this thread recall the
     /// pieces (findings, skipped entries) written before instead of writing them again (see
-    /// [`recall`]): for a run of lines, such as `screen`'s.
-    pub(crate) fn recall_lines(model: &Model) -> recall::Recall<'_> {
-        recall::Recall::new(model)
+    /// [`recall`]): for a run of lines, such as `screen`'s, all full (`full`) or all compact.
+    pub(crate) fn recall_lines(model: &Model, full: bool) -> recall::Recall<'_> {
+        let size = if full {
+            recall::FULL_RING
+        } else {
+            recall::COMPACT_RING
+        };
+        recall::Recall::new(model, size)
     }
 }
 

@@ -6,8 +6,8 @@
 //! regimens write about 16 findings a line, of which about five in six were written, byte for
 //! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
 //! compare (the address of its rule's id, ranks, small enums; see `line::finding_key` and
-//! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring of [`RING`]
-//! bytes, found through a table of [`SLOTS`] keys, and copies them whole the next time. When
+//! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring (of [`COMPACT_RING`] or
+//! [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys, and copies them whole the next time. When
 //! lines share few pieces (random regimens on a large knowledge base), looking costs more than
 //! it saves, so a round of lookups that recalls too few is followed by a rest (see [`ROUND`]).
 //!
@@ -23,10 +23,18 @@ use std::marker::PhantomData;
 
 use crate::model::Model;
 
-/// Bytes of the ring: about 10,000 compact findings or 1,500 full ones (a few hundred lines
-/// of ten-item regimens). Measured on the bench's compact lines, 512 KiB recalled a little less
-/// (53,630 instructions a line against 53,330).
-const RING: usize = 1 << 21;
+/// Bytes of the ring for full lines: about 1,500 full findings (a hundred lines of ten-item
+/// regimens).
+///
+/// Compact lines keep [`COMPACT_RING`]: a ring and table larger than the processor's second
+/// cache level make each lookup a miss there. Timed in turn over the bench's 2,000 different
+/// compact lines, 256 KiB screened 5,765 ns a line against 6,859 ns with 2 MiB, and 512 KiB
+/// 5,747 ns; full lines went from 11,828 ns with 2 MiB to 11,951 ns with 1 MiB and 12,942 ns
+/// with 512 KiB, so they keep 2 MiB.
+pub(crate) const FULL_RING: usize = 1 << 21;
+
+/// Bytes of the ring for compact lines: about 1,000 compact findings (see [`FULL_RING`]).
+pub(crate) const COMPACT_RING: usize = 1 << 18;
 
 /// Keys in the table (a power of two): a key has one place, a newer piece takes it.
 const SLOTS: usize = 1 << 12;
@@ -63,9 +71,11 @@ pub(super) struct Recent {
     model: usize,
     /// [`SLOTS`] keys, allocated when the first piece is kept.
     slots: Vec<Slot>,
-    /// [`RING`] bytes at most, reserved with `slots` and filled as pieces are kept.
+    /// `size` bytes at most, reserved with `slots` and filled as pieces are kept.
     ring: Vec<u8>,
-    /// Bytes ever written to the ring (the next piece goes at `at % RING`, or at the start of
+    /// The ring's bytes ([`COMPACT_RING`] or [`FULL_RING`]).
+    size: usize,
+    /// Bytes ever written to the ring (the next piece goes at `at % size`, or at the start of
     /// the ring when it does not fit before the end).
     at: u64,
     /// Pieces looked up in this round, and how many of them were recalled (counted as they
@@ -90,11 +100,13 @@ pub(crate) struct Recall<'m> {
 }
 
 impl<'m> Recall<'m> {
-    /// Starts keeping pieces of `model`'s reports on this thread (forgetting any kept before).
-    pub(crate) fn new(model: &'m Model) -> Recall<'m> {
+    /// Starts keeping pieces of `model`'s reports on this thread in a ring of `size` bytes
+    /// (forgetting any kept before).
+    pub(crate) fn new(model: &'m Model, size: usize) -> Recall<'m> {
         RECENT.with_borrow_mut(|r| {
             *r = Recent {
                 model: model as *const Model as usize,
+                size,
                 ..Recent::default()
             }
         });
@@ -158,11 +170,11 @@ impl Recent {
             self.looked.set(looked);
         }
         let slot = self.slots.get(Recent::place(key))?;
-        if slot.key != *key || self.at - slot.at > RING as u64 {
+        if slot.key != *key || self.at - slot.at > self.size as u64 {
             return None;
         }
         self.found.set(self.found.get() + 1);
-        let start = (slot.at % RING as u64) as usize;
+        let start = (slot.at % self.size as u64) as usize;
         self.ring.get(start..start + slot.len as usize)
     }
 
@@ -177,11 +189,12 @@ impl Recent {
             self.slots = vec![Slot::default(); SLOTS];
             // Filled as pieces come, not zeroed first: 2 MiB of zeroes for each run measured
             // more than a thousand instructions a line of a 2,000-line run.
-            self.ring = Vec::with_capacity(RING);
+            self.ring = Vec::with_capacity(self.size);
         }
-        let mut start = (self.at % RING as u64) as usize;
-        if start + n > RING {
-            self.at += (RING - start) as u64;
+        let size = self.size;
+        let mut start = (self.at % size as u64) as usize;
+        if start + n > size {
+            self.at += (size - start) as u64;
             start = 0;
         }
         if start == self.ring.len() {
@@ -213,9 +226,12 @@ impl Recent {
 mod tests {
     use super::*;
 
+    const RING: usize = COMPACT_RING;
+
     fn recent() -> Recent {
         Recent {
             model: 1,
+            size: RING,
             ..Recent::default()
         }
     }
@@ -266,7 +282,7 @@ mod tests {
         let model = kb.model();
         assert!(with(model, |r| r.is_none()));
         {
-            let _recall = Recall::new(model);
+            let _recall = Recall::new(model, RING);
             assert!(with(model, |r| r.is_some()));
         }
         assert!(with(model, |r| r.is_none()));
