@@ -545,7 +545,10 @@ fn check_line(
         .check(regimen)
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
     *end = report.write_json_line_over(format == LineFormat::Full, out, *end);
-    Ok(report.max_severity())
+    let worst = report.max_severity();
+    // The next line's check takes the findings' allocation.
+    crate::check::give_back_findings(report.findings);
+    Ok(worst)
 }
 
 /// `{"line": N, "id": ..., "status": "error", "error": "..."}`.

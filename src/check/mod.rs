@@ -14,6 +14,7 @@ use crate::report::words::Unknown;
 use crate::report::{Finding, Items, Report, Resolved, Skipped};
 use crate::vocab::{FindingKind, Route, Severity};
 use scratch::Scratch;
+pub(crate) use scratch::give_back_findings;
 
 pub use dose::crcl_cockcroft_gault;
 
@@ -127,7 +128,7 @@ pub fn check<'a>(
         model,
         index,
         ids: Ids::new(model, index),
-        findings: Vec::with_capacity(findings_room(regimen)),
+        findings: scratch::findings(findings_room(regimen)),
         resolved: Vec::with_capacity(
             regimen.items.len()
                 + regimen.patient.conditions.len()
