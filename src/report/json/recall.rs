@@ -6,10 +6,11 @@
 //! regimens write about 16 findings a line, of which about five in six were written, byte for
 //! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
 //! compare (the address of its rule's id, ranks, small enums; see `line::finding_key` and
-//! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring (of [`COMPACT_RING`] or
-//! [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys, and copies them whole the next time. When
-//! lines share few pieces (random regimens on a large knowledge base), looking costs more than
-//! it saves, so a round of lookups that recalls too few is followed by a rest (see [`ROUND`]).
+//! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring (of
+//! [`COMPACT_RING`] or [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys, and copies
+//! them whole the next time. When lines share few pieces (random regimens on a large knowledge
+//! base), looking costs more than it saves, so a round of lookups that recalls too few is
+//! followed by a rest (see [`ROUND`]).
 //!
 //! Addresses stand for texts only while the knowledge base they point into lives, so pieces are
 //! recalled only while a [`Recall`] guard for that knowledge base's model lives on the thread:
@@ -103,6 +104,8 @@ impl<'m> Recall<'m> {
     /// Starts keeping pieces of `model`'s reports on this thread in a ring of `size` bytes
     /// (forgetting any kept before).
     pub(crate) fn new(model: &'m Model, size: usize) -> Recall<'m> {
+        // Places in the ring are counted modulo its size.
+        assert!(size > 0, "a recall ring has room");
         RECENT.with_borrow_mut(|r| {
             *r = Recent {
                 model: model as *const Model as usize,
