@@ -192,7 +192,9 @@ mod tests {
             "the allocation is taken again"
         );
         assert_eq!(again.findings.capacity(), room);
-        // Not handed back: the next check allocates its own.
+        // Taken, not shared: the thread holds nothing until the report hands it back, so a
+        // report that is dropped instead leaves the next check to allocate its own.
+        assert_eq!(FINDINGS.with(Cell::take).capacity(), 0, "moved out");
         drop(again);
         let third = kb.check(&regimen).expect("checks");
         assert_ne!(third.findings.capacity(), 0);
