@@ -340,11 +340,6 @@ impl<'a> Checker<'a> {
         out
     }
 
-    /// The distinct items (first of each repeated concept).
-    fn distinct(&self) -> impl Iterator<Item = &Known<'a>> {
-        self.known.iter().filter(|k| k.repeat_of.is_none())
-    }
-
     fn duplicates(&mut self) {
         // The same concept listed more than once.
         let mut repeated: Vec<(usize, Vec<&'a str>)> = Vec::new();
@@ -691,13 +686,17 @@ impl<'a> Checker<'a> {
     /// Accumulation and duplication rules count distinct member substances (two strengths of
     /// one drug are not two drugs; that is the same-ingredient check), from at least two items.
     fn groups(&mut self) {
+        // One number a member: rule, then substance, then the item's position in `known`, so
+        // that sorting them groups by rule and, within a rule, by substance. The items of a
+        // group need no order here (and no dedup): `Items::of_in` sorts them and drops repeats.
         let mut members = std::mem::take(&mut self.spare.members);
-        for k in self.distinct() {
-            for a in self.atoms(k.concept) {
-                for &r in self.index.group_rules(a) {
-                    if self.applies_by_facts(r) {
-                        members.push((r, a, k.id, k.rank));
-                    }
+        for (j, k) in self.known.iter().enumerate() {
+            if k.repeat_of.is_some() {
+                continue;
+            }
+            for &(r, a) in self.index.group_members(k.concept) {
+                if self.applies_by_facts(r) {
+                    members.push(u128::from(r.0) << 64 | u128::from(a.0) << 32 | j as u128);
                 }
             }
         }
@@ -705,22 +704,27 @@ impl<'a> Checker<'a> {
             self.spare.members = members;
             return;
         }
-        // By rule, then substance: one word each. The items of a group need no order here (and
-        // no dedup): `Items::of_in` sorts them and drops repeats.
-        members.sort_unstable_by_key(|m| u64::from(m.0.0) << 32 | u64::from(m.1.0));
-        for group in members.chunk_by(|a, b| a.0 == b.0) {
-            let rule = group[0].0;
+        members.sort_unstable();
+        for group in members.chunk_by(|a, b| a >> 64 == b >> 64) {
+            let rule = RuleId((group[0] >> 64) as u32);
             let (kind, needed) = match self.model.rule(rule).kind {
                 RuleKind::Accumulation { min_count, .. } => {
                     (FindingKind::Interaction, min_count as usize)
                 }
                 _ => (FindingKind::DuplicateTherapy, 2),
             };
-            let substances = group.chunk_by(|a, b| a.1 == b.1).count();
+            let substances = group.chunk_by(|a, b| a >> 32 == b >> 32).count();
             if substances < needed {
                 continue;
             }
-            let items = Items::of_in(group.iter().map(|g| (g.2, g.3)), &mut self.spare.items);
+            let known = &self.known;
+            let items = Items::of_in(
+                group.iter().map(|&m| {
+                    let k = &known[m as u32 as usize];
+                    (k.id, k.rank)
+                }),
+                &mut self.spare.items,
+            );
             if items.len() >= 2 {
                 let f = self.rule_finding(kind, rule, items);
                 self.findings.push(f);

@@ -33,8 +33,9 @@ pub(crate) struct Scratch<'a> {
     pub pairs: Vec<(u32, u32)>,
     /// The items listed once (positions), with their concepts' partner columns.
     pub columns: Vec<(u32, PartnerColumn)>,
-    /// Members of accumulation and duplication rules.
-    pub members: Vec<(RuleId, ConceptId, &'a str, Rank)>,
+    /// Members of accumulation and duplication rules: rule, substance and item position, as
+    /// one number each ([`super::Checker::groups`]).
+    pub members: Vec<u128>,
     /// Monitoring requirements items call for on their own.
     pub calls: Vec<(&'a MonitoringId, &'a str, Rank)>,
     /// Doses per ingredient.
@@ -124,7 +125,7 @@ impl<'a> Scratch<'a> {
             rules: keep(self.rules),
             pairs: keep_up_to(self.pairs, super::BRANCHLESS_PAIRS),
             columns: keep(self.columns),
-            members: reuse(self.members),
+            members: keep(self.members),
             calls: reuse(self.calls),
             dosed: reuse(self.dosed),
             skips: reuse(self.skips),

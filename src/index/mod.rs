@@ -191,6 +191,11 @@ pub struct Index {
     unary: Vec<Box<[RuleId]>>,
     /// The accumulation and duplication rules among each concept's `unary`, in the same order.
     groups: Vec<Box<[RuleId]>>,
+    /// Each concept's memberships of those rules through itself or an ingredient (its
+    /// [`Index::atoms`]), as `(rule, the atom that belongs)` in ranges of `group_list`: one
+    /// flat list for the check to read per item.
+    group_ranges: Box<[(u32, u32)]>,
+    group_list: Box<[(RuleId, ConceptId)]>,
     /// Monitoring requirements each concrete concept calls for on its own (through the
     /// requirement's `for`, itself or a class it belongs to).
     standing: Vec<Box<[MonitoringId]>>,
@@ -477,6 +482,19 @@ impl Index {
             .iter()
             .map(|of| of.iter().fold(0, |bits, &a| bits | concept_bit(a)))
             .collect();
+        let groups: Vec<Box<[RuleId]>> = unary
+            .iter()
+            .map(|rules| {
+                let group = |r: &&RuleId| {
+                    matches!(
+                        model.rule(**r).kind,
+                        RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
+                    )
+                };
+                rules.iter().filter(group).copied().collect()
+            })
+            .collect();
+        let (group_ranges, group_list) = group_memberships(&atom_ranges, &atoms, &groups);
         let mut index = Index {
             names,
             atom_ranges,
@@ -493,18 +511,9 @@ impl Index {
             hits,
             refiners: Box::default(),
             rule_facts: model.rules.iter().map(RuleFacts::of).collect(),
-            groups: unary
-                .iter()
-                .map(|rules| {
-                    let group = |r: &&RuleId| {
-                        matches!(
-                            model.rule(**r).kind,
-                            RuleKind::Accumulation { .. } | RuleKind::Duplication { .. }
-                        )
-                    };
-                    rules.iter().filter(group).copied().collect()
-                })
-                .collect(),
+            group_ranges,
+            group_list,
+            groups,
             unary: unary.into_iter().map(Into::into).collect(),
             standing: standing.into_iter().map(Into::into).collect(),
             derived,
@@ -831,6 +840,14 @@ impl Index {
         &self.groups[c.0 as usize]
     }
 
+    /// The accumulation and duplication rules an item of concept `c` belongs to, through `c`
+    /// itself or an ingredient: `(rule, that atom)`, for each of its [`Index::atoms`] in turn.
+    #[inline]
+    pub(crate) fn group_members(&self, c: ConceptId) -> &[(RuleId, ConceptId)] {
+        let (start, end) = self.group_ranges[c.0 as usize];
+        &self.group_list[start as usize..end as usize]
+    }
+
     /// Conditions set from the patient's age, with their age ranges.
     pub fn age_conditions(&self) -> &[(ConceptId, Range)] {
         &self.derived
@@ -996,6 +1013,26 @@ fn widen_partners<'p>(
     }
 }
 
+/// Each concept's group memberships through its atoms ([`Index::group_members`]), flattened:
+/// the ranges and the list.
+#[allow(clippy::type_complexity)]
+fn group_memberships(
+    atom_ranges: &[(u32, u32)],
+    atoms: &[ConceptId],
+    groups: &[Box<[RuleId]>],
+) -> (Box<[(u32, u32)]>, Box<[(RuleId, ConceptId)]>) {
+    let mut ranges = Vec::with_capacity(atom_ranges.len());
+    let mut list = Vec::new();
+    for &(start, end) in atom_ranges {
+        let from = list.len() as u32;
+        for &a in &atoms[start as usize..end as usize] {
+            list.extend(groups[a.0 as usize].iter().map(|&r| (r, a)));
+        }
+        ranges.push((from, list.len() as u32));
+    }
+    (ranges.into(), list.into())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -1059,6 +1096,25 @@ pub(crate) mod tests {
             }
         }
         assert!(yes > n && no > 0, "memberships beyond each concept itself");
+    }
+
+    /// A concept's group memberships are those of the concept and then of each ingredient, as
+    /// the check used to gather them, and the bundled data has some through an ingredient.
+    #[test]
+    fn group_members_are_the_atoms_groups() {
+        let kb = KnowledgeBase::bundled();
+        let index = Index::compile(kb.model(), kb.graph());
+        let mut through_ingredient = 0;
+        for (i, c) in kb.model().concepts.iter().enumerate() {
+            let id = ConceptId(i as u32);
+            let mut expected = Vec::new();
+            for &a in index.atoms(id) {
+                expected.extend(index.group_rules(a).iter().map(|&r| (r, a)));
+            }
+            through_ingredient += expected.iter().filter(|(_, a)| *a != id).count();
+            assert_eq!(index.group_members(id), &expected[..], "{}", c.id);
+        }
+        assert!(through_ingredient > 0);
     }
 
     /// A concept's substances are a substance itself and a product's ingredients, in order.
