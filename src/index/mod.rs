@@ -196,9 +196,11 @@ pub struct Index {
     /// flat list for the check to read per item.
     group_ranges: Box<[(u32, u32)]>,
     group_list: Box<[(RuleId, ConceptId)]>,
-    /// Monitoring requirements each concrete concept calls for on its own (through the
-    /// requirement's `for`, itself or a class it belongs to).
-    standing: Vec<Box<[MonitoringId]>>,
+    /// Monitoring requirements each item calls for on its own (through the requirement's
+    /// `for`, itself or a class it or an ingredient belongs to), atom by atom, as ranges of
+    /// `standing_list`.
+    standing_ranges: Box<[(u32, u32)]>,
+    standing_list: Box<[MonitoringId]>,
     derived: Vec<(ConceptId, Range)>,
     /// Each concept's dose limits, as ranges of `limit_list`.
     limit_ranges: Vec<(u32, u32)>,
@@ -494,7 +496,12 @@ impl Index {
                 rules.iter().filter(group).copied().collect()
             })
             .collect();
-        let (group_ranges, group_list) = group_memberships(&atom_ranges, &atoms, &groups);
+        let (group_ranges, group_list) = over_atoms(&atom_ranges, &atoms, |a, list| {
+            list.extend(groups[a.0 as usize].iter().map(|&r| (r, a)));
+        });
+        let (standing_ranges, standing_list) = over_atoms(&atom_ranges, &atoms, |a, list| {
+            list.extend_from_slice(&standing[a.0 as usize]);
+        });
         let mut index = Index {
             names,
             atom_ranges,
@@ -515,7 +522,8 @@ impl Index {
             group_list,
             groups,
             unary: unary.into_iter().map(Into::into).collect(),
-            standing: standing.into_iter().map(Into::into).collect(),
+            standing_ranges,
+            standing_list,
             derived,
             limit_ranges,
             limit_list,
@@ -940,9 +948,8 @@ impl Index {
     /// ingredient: each atom's in data order, atom by atom (a requirement two atoms call for
     /// comes twice).
     pub fn standing_monitoring(&self, c: ConceptId) -> impl Iterator<Item = &MonitoringId> {
-        self.atoms(c)
-            .iter()
-            .flat_map(|a| self.standing[a.0 as usize].iter())
+        let (start, end) = self.standing_ranges[c.0 as usize];
+        self.standing_list[start as usize..end as usize].iter()
     }
 
     /// Number of concrete pairs with at least one rule.
@@ -1013,20 +1020,20 @@ fn widen_partners<'p>(
     }
 }
 
-/// Each concept's group memberships through its atoms ([`Index::group_members`]), flattened:
-/// the ranges and the list.
+/// For each concept, what `of` adds for each of its atoms in turn, flattened into one list:
+/// each concept's range of it, and the list.
 #[allow(clippy::type_complexity)]
-fn group_memberships(
+fn over_atoms<T>(
     atom_ranges: &[(u32, u32)],
     atoms: &[ConceptId],
-    groups: &[Box<[RuleId]>],
-) -> (Box<[(u32, u32)]>, Box<[(RuleId, ConceptId)]>) {
+    mut of: impl FnMut(ConceptId, &mut Vec<T>),
+) -> (Box<[(u32, u32)]>, Box<[T]>) {
     let mut ranges = Vec::with_capacity(atom_ranges.len());
     let mut list = Vec::new();
     for &(start, end) in atom_ranges {
         let from = list.len() as u32;
         for &a in &atoms[start as usize..end as usize] {
-            list.extend(groups[a.0 as usize].iter().map(|&r| (r, a)));
+            of(a, &mut list);
         }
         ranges.push((from, list.len() as u32));
     }
@@ -1115,6 +1122,34 @@ pub(crate) mod tests {
             assert_eq!(index.group_members(id), &expected[..], "{}", c.id);
         }
         assert!(through_ingredient > 0);
+    }
+
+    /// An item's standing monitoring is each atom's requirements in data order, atom by atom,
+    /// and the bundled data has an item that calls for one (methadone's ECG).
+    #[test]
+    fn standing_monitoring_is_each_atoms_in_turn() {
+        let kb = KnowledgeBase::bundled();
+        let (model, graph) = (kb.model(), kb.graph());
+        let index = Index::compile(model, graph);
+        let mut calling = 0;
+        for (i, c) in model.concepts.iter().enumerate() {
+            let id = ConceptId(i as u32);
+            let mut expected = Vec::new();
+            for &a in index.atoms(id) {
+                if index.kind(a) == ConceptKind::Class {
+                    continue;
+                }
+                for (m, req) in model.monitoring.iter().enumerate() {
+                    if req.standing.iter().any(|&s| graph.members(s).contains(&a)) {
+                        expected.push(MonitoringId(m as u32));
+                    }
+                }
+            }
+            let got: Vec<MonitoringId> = index.standing_monitoring(id).copied().collect();
+            calling += usize::from(!got.is_empty());
+            assert_eq!(got, expected, "{}", c.id);
+        }
+        assert!(calling > 0);
     }
 
     /// A concept's substances are a substance itself and a product's ingredients, in order.
