@@ -1020,14 +1020,15 @@ fn widen_partners<'p>(
     }
 }
 
-/// For each concept, what `of` adds for each of its atoms in turn, flattened into one list:
-/// each concept's range of it, and the list.
-#[allow(clippy::type_complexity)]
+/// Each concept's range of one flat list, and the list.
+type Flat<T> = (Box<[(u32, u32)]>, Box<[T]>);
+
+/// For each concept, what `of` adds for each of its atoms in turn, flattened into one list.
 fn over_atoms<T>(
     atom_ranges: &[(u32, u32)],
     atoms: &[ConceptId],
     mut of: impl FnMut(ConceptId, &mut Vec<T>),
-) -> (Box<[(u32, u32)]>, Box<[T]>) {
+) -> Flat<T> {
     let mut ranges = Vec::with_capacity(atom_ranges.len());
     let mut list = Vec::new();
     for &(start, end) in atom_ranges {
