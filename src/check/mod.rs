@@ -8,7 +8,7 @@ mod dose;
 mod scratch;
 
 use crate::index::{Index, PartnerColumn, Rank, concept_bit};
-use crate::model::{ConceptId, ConceptKind, Detail, Endpoint, Model, RuleId, RuleKind};
+use crate::model::{ConceptId, ConceptKind, Endpoint, Model, RuleId, RuleKind};
 use crate::regimen::{Item, Regimen};
 use crate::report::words::Unknown;
 use crate::report::{Finding, Items, Report, Resolved, Skipped};
@@ -199,15 +199,6 @@ struct Checker<'a> {
 impl<'a> Checker<'a> {
     fn concept_id(&self, c: ConceptId) -> &'a str {
         &self.model.concept(c).id
-    }
-
-    /// Atoms of an item: the concept itself, and a product's ingredients.
-    fn atoms(&self, c: ConceptId) -> impl Iterator<Item = ConceptId> + 'a {
-        let ingredients = match &self.model.concept(c).detail {
-            Detail::Product(p) => &p.ingredients[..],
-            _ => &[],
-        };
-        std::iter::once(c).chain(ingredients.iter().map(|i| i.substance))
     }
 
     fn named(&self, c: ConceptId) -> (&'a str, Rank) {
@@ -777,7 +768,12 @@ impl<'a> Checker<'a> {
             let (concept, item) = (k.concept, (k.id, k.rank));
             for &allergy in allergies {
                 let (allergy_id, allergy_rank) = self.named(allergy);
-                if self.atoms(concept).any(|a| self.index.is_a(a, allergy)) {
+                if self
+                    .index
+                    .atoms(concept)
+                    .iter()
+                    .any(|&a| self.index.is_a(a, allergy))
+                {
                     let rule = builtin::DOCUMENTED_ALLERGY;
                     self.findings.push(Finding::documented_allergy(
                         rule,
@@ -788,7 +784,7 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let mut fired: Vec<RuleId> = Vec::new();
-                for a in self.atoms(concept) {
+                for &a in self.index.atoms(concept) {
                     for &r in self.index.unary(a) {
                         if let RuleKind::CrossSensitivity { allergen, .. } = self.model.rule(r).kind
                         {
@@ -850,7 +846,7 @@ impl<'a> Checker<'a> {
             }
             let (concept, item) = (k.concept, (k.id, k.rank));
             let mut fired: Vec<RuleId> = Vec::new();
-            for a in self.atoms(concept) {
+            for &a in self.index.atoms(concept) {
                 for &r in self.index.unary(a) {
                     if let RuleKind::Pharmacogenomic {
                         gene, phenotypes, ..
