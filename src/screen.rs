@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::check::Names;
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
 use crate::report::Report;
@@ -541,10 +542,13 @@ fn check_line(
     regimen
         .read_json(text)
         .map_err(|e| (id_of(text), e.to_string()))?;
+    let full = format == LineFormat::Full;
+    // A compact line does not show what each name resolved to: that list is not made.
+    let names = if full { Names::Listed } else { Names::Unlisted };
     let report = kb
-        .check(regimen)
+        .check_with(regimen, names)
         .map_err(|e| (regimen.id.clone(), e.to_string()))?;
-    *end = report.write_json_line_over(format == LineFormat::Full, out, *end);
+    *end = report.write_json_line_over(full, out, *end);
     let worst = report.max_severity();
     // The next line's check takes the findings' allocation.
     crate::check::give_back_findings(report.findings);

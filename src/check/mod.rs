@@ -121,6 +121,26 @@ pub fn check<'a>(
     index: &'a Index,
     regimen: &'a Regimen,
 ) -> Result<Report<'a>, CheckError> {
+    check_with(model, index, regimen, Names::Listed)
+}
+
+/// Whether a report lists what each name of the regimen resolved to ([`Report::resolved`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// Listed, as every report a caller is given has them.
+    Listed,
+    /// Left out, for a report only ever written in a form that does not show them (a compact
+    /// screening line): their list is neither built nor allocated.
+    Unlisted,
+}
+
+/// [`check`], listing the names or not.
+pub(crate) fn check_with<'a>(
+    model: &'a Model,
+    index: &'a Index,
+    regimen: &'a Regimen,
+    names: Names,
+) -> Result<Report<'a>, CheckError> {
     let mut spare = Scratch::take();
     let mut known = std::mem::take(&mut spare.known);
     known.reserve(regimen.items.len());
@@ -129,11 +149,15 @@ pub fn check<'a>(
         index,
         ids: Ids::new(model, index),
         findings: scratch::findings(findings_room(regimen)),
-        resolved: Vec::with_capacity(
-            regimen.items.len()
-                + regimen.patient.conditions.len()
-                + regimen.patient.allergies.len(),
-        ),
+        resolved: match names {
+            Names::Listed => Vec::with_capacity(
+                regimen.items.len()
+                    + regimen.patient.conditions.len()
+                    + regimen.patient.allergies.len(),
+            ),
+            Names::Unlisted => Vec::new(),
+        },
+        names,
         known,
         conditions: Vec::new(),
         spare,
@@ -189,6 +213,8 @@ struct Checker<'a> {
     ids: Ids<'a>,
     findings: Vec<Finding<'a>>,
     resolved: Vec<Resolved<'a>>,
+    /// Whether `resolved` is kept.
+    names: Names,
     known: Vec<Known<'a>>,
     /// The patient's conditions, given and set from age.
     conditions: Vec<ConceptId>,
@@ -211,6 +237,14 @@ impl<'a> Checker<'a> {
             .push(Finding::unknown(rule, rank, input, severity, why));
     }
 
+    /// Lists what a name resolved to, when the report lists names.
+    #[inline]
+    fn resolved_as(&mut self, r: Resolved<'a>) {
+        if self.names == Names::Listed {
+            self.resolved.push(r);
+        }
+    }
+
     fn resolve_items(&mut self, regimen: &'a Regimen) -> Result<(), CheckError> {
         // The concepts of the items so far as a filter (`concept_bit`): a clear bit rules out
         // a repeat without a scan of them.
@@ -218,7 +252,7 @@ impl<'a> Checker<'a> {
         for (i, item) in regimen.items.iter().enumerate() {
             let found = self.index.resolve(&item.id);
             let kind = found.map(|c| self.index.kind(c));
-            self.resolved.push(Resolved {
+            self.resolved_as(Resolved {
                 role: "item",
                 input: &item.id,
                 id: found
@@ -268,7 +302,7 @@ impl<'a> Checker<'a> {
             let found = self.index.resolve(input);
             let kind = found.map(|c| self.index.kind(c));
             let ok = found.filter(|_| kind == Some(ConceptKind::Condition));
-            self.resolved.push(Resolved {
+            self.resolved_as(Resolved {
                 role: "condition",
                 input,
                 id: ok.map(|c| self.concept_id(c)),
@@ -307,7 +341,7 @@ impl<'a> Checker<'a> {
                     Some(ConceptKind::Substance | ConceptKind::Class | ConceptKind::Product)
                 )
             });
-            self.resolved.push(Resolved {
+            self.resolved_as(Resolved {
                 role: "allergy",
                 input,
                 id: ok.map(|c| self.concept_id(c)),

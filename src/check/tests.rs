@@ -1,7 +1,7 @@
 //! The check's two ways through the pairs of items (on a small pair table, the pairs with a
 //! partner bit listed and read; on a large one, their slots touched too while they are listed)
 //! give the same reports, and so do its two ways of listing them (with and without a branch on
-//! each pair's bit).
+//! each pair's bit). A report made without its names differs only in their list.
 
 use std::cell::Cell;
 
@@ -154,6 +154,7 @@ fn refiners_from_the_index_drop_what_settling_drops() {
         ids: super::Ids::new(model, index),
         findings: Vec::new(),
         resolved: Vec::new(),
+        names: super::Names::Listed,
         known: Vec::new(),
         conditions: Vec::new(),
         spare: super::Scratch::take(),
@@ -194,4 +195,39 @@ fn refiners_from_the_index_drop_what_settling_drops() {
         unsettled > 0 && dropped > 0,
         "the data has rules that refine others"
     );
+}
+
+#[test]
+fn a_report_without_names_differs_only_in_their_list() {
+    let kb = KnowledgeBase::bundled();
+    let mut lines = 0;
+    for r in regimens(kb) {
+        let (listed, unlisted) = match (
+            kb.check_with(&r, super::Names::Listed),
+            kb.check_with(&r, super::Names::Unlisted),
+        ) {
+            (Ok(l), Ok(u)) => (l, u),
+            (l, u) => {
+                assert_eq!(
+                    l.err().map(|e| e.to_string()),
+                    u.err().map(|e| e.to_string())
+                );
+                continue;
+            }
+        };
+        assert_eq!(
+            listed.resolved.len(),
+            r.items.len() + r.patient.conditions.len()
+        );
+        assert!(unlisted.resolved.is_empty());
+        assert_eq!(listed.findings, unlisted.findings);
+        assert_eq!(listed.skipped, unlisted.skipped);
+        // The compact line, which does not show the names, is the same byte for byte.
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        listed.write_json_line_over(false, &mut a, 0);
+        unlisted.write_json_line_over(false, &mut b, 0);
+        assert_eq!(a, b);
+        lines += 1;
+    }
+    assert!(lines > 100, "most regimens check ({lines})");
 }
