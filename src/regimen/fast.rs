@@ -500,7 +500,15 @@ impl<'a> Parser<'a> {
             }
             Some(())
         })?;
-        let amount = Amount::new(value?.ratio(i64::MAX)?, unit?);
+        let (value, unit) = (value?, unit?);
+        // A plain whole value up to the unit's cap is in range and plausible: most doses,
+        // decided without the calls below (see `whole_dose_cap`).
+        if let Num::Whole(n) = value {
+            if n >= 1 && n <= whole_dose_cap(unit) {
+                return Some(Amount::new(Ratio::from_int(n as i64), unit));
+            }
+        }
+        let amount = Amount::new(value.ratio(i64::MAX)?, unit);
         match super::implausible_dose(amount) {
             None => Some(amount),
             Some(_) => None,
@@ -542,17 +550,48 @@ impl Num {
     /// `n <= INPUT_CAP` and refuses it otherwise, and `number` accepts a whole `n` in
     /// `(0, max]` as it is. So `1 <= n <= min(max, INPUT_CAP)` is `Ratio::from_int(n)`; any
     /// other number goes through `number` itself.
-    #[inline]
+    ///
+    /// The first case is inlined (`max` is a constant at each call, so its test is two
+    /// comparisons); the others are not.
+    #[inline(always)]
     fn ratio(self, max: i64) -> Option<Ratio> {
         match self {
             Num::Whole(n) if n >= 1 && n as i128 <= INPUT_CAP && n <= max as u64 => {
                 Some(Ratio::from_int(n as i64))
             }
-            Num::Whole(n) => {
-                super::number(|| "", &serde_json::Value::Number(n.into()), true, max).ok()
-            }
-            Num::Other(v) => super::number(|| "", &v, true, max).ok(),
+            other => other.other_ratio(max),
         }
+    }
+
+    /// [`Num::ratio`] for a number that is not a plain whole one in range.
+    #[inline(never)]
+    fn other_ratio(self, max: i64) -> Option<Ratio> {
+        let v = match self {
+            Num::Whole(n) => serde_json::Value::Number(n.into()),
+            Num::Other(v) => v,
+        };
+        super::number(|| "", &v, true, max).ok()
+    }
+}
+
+/// The largest whole value of a dose in `unit` that `super::implausible_dose` lets through: a
+/// whole `n / 1` in a mass, rate or per-kg unit is `n` times the unit's factor in the base unit
+/// (a 64-bit product, exact), and a dosage unit's is `n` itself; so a dose of `1..=cap` is
+/// plausible. (Checked against `implausible_dose`, either side of each cap, by the test below.)
+#[inline(always)]
+fn whole_dose_cap(unit: Unit) -> u64 {
+    match unit {
+        // 100 g, in mcg.
+        Unit::Mcg => 100_000_000,
+        Unit::Mg => 100_000,
+        Unit::G => 100,
+        // 100000 mcg/h.
+        Unit::McgPerH => 100_000,
+        // 1000 mg/kg, in mcg/kg.
+        Unit::MgPerKg => 1_000,
+        Unit::McgPerKg => 1_000_000,
+        // 1000 units.
+        Unit::Tablet | Unit::Capsule | Unit::Patch | Unit::Ml => 1_000,
     }
 }
 
@@ -665,4 +704,24 @@ fn special(w: u64) -> u64 {
     let backslash = zero(w ^ (ONES * u64::from(b'\\')));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     quote | backslash | control
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `whole_dose_cap` is where `implausible_dose` starts refusing a whole dose, for every unit.
+    #[test]
+    fn whole_dose_caps_agree_with_implausible_dose() {
+        for unit in Unit::ALL {
+            let cap = whole_dose_cap(unit);
+            let dose = |n: u64| Amount::new(Ratio::from_int(n as i64), unit);
+            assert_eq!(super::super::implausible_dose(dose(1)), None, "{unit}");
+            assert_eq!(super::super::implausible_dose(dose(cap)), None, "{unit}");
+            assert!(
+                super::super::implausible_dose(dose(cap + 1)).is_some(),
+                "{unit}"
+            );
+        }
+    }
 }
