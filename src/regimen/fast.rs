@@ -192,7 +192,22 @@ impl<'a> Parser<'a> {
     #[inline(always)]
     fn plain_whole(&mut self) -> Option<u64> {
         self.peek()?;
-        let (n, len) = whole(self.bytes.get(self.at..)?);
+        let rest = self.bytes.get(self.at..)?;
+        // One or two digits, not led by a zero, and the number ends: most counts, doses, ages
+        // and weights, read here without the call to `whole` (which answers the same).
+        let ends = |b: u8| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E');
+        match *rest {
+            [d @ b'1'..=b'9', next, ..] if ends(next) => {
+                self.at += 1;
+                return Some(u64::from(d - b'0'));
+            }
+            [d @ b'1'..=b'9', e @ b'0'..=b'9', next, ..] if ends(next) => {
+                self.at += 2;
+                return Some(u64::from(d - b'0') * 10 + u64::from(e - b'0'));
+            }
+            _ => {}
+        }
+        let (n, len) = whole(rest);
         (len > 0).then(|| {
             self.at += len;
             n
