@@ -640,7 +640,8 @@ fn space_len(rest: &[u8]) -> usize {
 }
 
 /// [`str_len`], with the first two words looked at inline: most strings of a regimen (ids,
-/// units, routes) end within them, and then no call is made.
+/// units, routes) end within them, and then no call is made; for a longer one, the call looks
+/// at what comes after them.
 #[inline(always)]
 fn short_str_len(rest: &[u8]) -> Option<usize> {
     if let Some(words) = rest.get(..16) {
@@ -655,6 +656,8 @@ fn short_str_len(rest: &[u8]) -> Option<usize> {
             len += (hit.trailing_zeros() / 8) as usize;
             return (words[len] == b'"').then_some(len);
         }
+        // Neither word ends it: the call scans on from past them.
+        return Some(str_len(rest.get(16..)?)? + 16);
     }
     str_len(rest)
 }
