@@ -402,39 +402,51 @@ impl<'a> Parser<'a> {
     }
 
     /// An item, read, checked and written as `list[at]` (over the item there, reusing its id's
-    /// storage, or pushed when `at` is the list's length): `None` when it is not of the shape
-    /// this reader knows or the checks refuse it. It answers as `super::item` does on the item
-    /// the serde reader reads (the same checks, most by the same code; see [`whole`] and
-    /// [`unit`] for the others); the order of the checks does not matter here, since any refusal
-    /// is `None`.
+    /// storage, or into one pushed when `at` is the list's length): `None` when it is not of
+    /// the shape this reader knows or the checks refuse it, and then `list[at]` holds no item
+    /// in particular. It answers as `super::item` does on the item the serde reader reads (the
+    /// same checks, most by the same code; see [`whole`] and [`unit`] for the others); the
+    /// order of the checks does not matter here, since any refusal is `None`.
     fn item(&mut self, list: &mut Vec<Item>, at: usize) -> Option<()> {
+        if at == list.len() {
+            list.push(Item {
+                id: String::new(),
+                dose: None,
+                times_per_day: None,
+                days: None,
+                route: None,
+            });
+        }
+        // The fields are written into the slot as they are read, rather than gathered and
+        // then copied in (an item is over a hundred bytes).
+        let slot = list.get_mut(at)?;
+        slot.dose = None;
+        slot.times_per_day = None;
+        slot.days = None;
+        slot.route = None;
         let mut seen = 0;
         let mut id = None;
-        let mut dose = None;
-        let mut times_per_day = None;
-        let mut days = None;
-        let mut route = None;
         self.object(|p| {
             let k = p.item_key()?;
             first(&mut seen, k)?;
             match k {
                 0 => id = Some(p.str()?),
-                1 => dose = if p.null()? { None } else { Some(p.dose()?) },
+                1 => slot.dose = if p.null()? { None } else { Some(p.dose()?) },
                 2 => {
-                    times_per_day = match p.opt_num()? {
+                    slot.times_per_day = match p.opt_num()? {
                         None => None,
                         Some(n) => Some(n.ratio(MAX_TIMES_PER_DAY)?),
                     };
                 }
                 3 => {
-                    route = if p.null()? {
+                    slot.route = if p.null()? {
                         None
                     } else {
                         Some(Route::parse(p.str()?)?)
                     };
                 }
                 _ => {
-                    days = match p.opt_num()? {
+                    slot.days = match p.opt_num()? {
                         None => None,
                         Some(n) => {
                             let d = n.ratio(MAX_DAYS)?;
@@ -449,23 +461,8 @@ impl<'a> Parser<'a> {
         })?;
         let id = id?;
         super::name(|| "", id).ok()?;
-        match list.get_mut(at) {
-            Some(slot) => {
-                slot.id.clear();
-                slot.id.push_str(id);
-                slot.dose = dose;
-                slot.times_per_day = times_per_day;
-                slot.days = days;
-                slot.route = route;
-            }
-            None => list.push(Item {
-                id: id.to_string(),
-                dose,
-                times_per_day,
-                days,
-                route,
-            }),
-        }
+        slot.id.clear();
+        slot.id.push_str(id);
         Some(())
     }
 
