@@ -31,13 +31,10 @@ use super::{Item, MAX_DAYS, MAX_ITEMS, MAX_TIMES_PER_DAY, RawPatient, Sex};
 use crate::units::{Amount, INPUT_CAP, Ratio, Unit};
 use crate::vocab::Route;
 
-/// What the reader read besides the items: the id (its text borrowed) and the patient as the
-/// serde reader would have read it.
+/// What the reader read besides the items and the patient: the id, its text borrowed.
 pub(super) struct Read<'a> {
     /// The regimen's id.
     pub(super) id: Option<Id<'a>>,
-    /// The patient, not yet checked.
-    pub(super) patient: Option<RawPatient>,
 }
 
 /// A regimen id as read: a string borrowed from the text, or a plain whole number.
@@ -54,15 +51,21 @@ pub(super) enum Id<'a> {
 ///
 /// The items, checked (by the same code as the serde reader's items), are written over `items`
 /// from its start, each into the slot already there when there is one (so that its id's
-/// storage is reused), and `items` is cut to them. On `None`, `items` holds no list in
+/// storage is reused), and `items` is cut to them. The patient, as the serde reader would have
+/// read it and not yet checked, is written to `patient` (where it is read, rather than moved
+/// there: it is a few hundred bytes). On `None`, `items` and `patient` hold nothing in
 /// particular.
-pub(super) fn parse<'a>(text: &'a str, items: &mut Vec<Item>) -> Option<Read<'a>> {
+pub(super) fn parse<'a>(
+    text: &'a str,
+    items: &mut Vec<Item>,
+    patient: &mut Option<RawPatient>,
+) -> Option<Read<'a>> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         at: 0,
     };
-    let raw = p.regimen(items)?;
+    let raw = p.regimen(items, patient)?;
     p.ws();
     (p.at == p.bytes.len()).then_some(raw)
 }
@@ -292,10 +295,14 @@ impl<'a> Parser<'a> {
         Some(list)
     }
 
-    fn regimen(&mut self, items: &mut Vec<Item>) -> Option<Read<'a>> {
+    fn regimen(
+        &mut self,
+        items: &mut Vec<Item>,
+        patient: &mut Option<RawPatient>,
+    ) -> Option<Read<'a>> {
         let mut seen = 0;
         let mut id = None;
-        let mut patient = None;
+        *patient = None;
         self.object(|p| {
             let k = match p.bytes.get(p.at + 1..p.at + 3)? {
                 [b'i', b't'] => p.keyed(0, b"\"items\"")?,
@@ -328,10 +335,8 @@ impl<'a> Parser<'a> {
                     };
                 }
                 _ => {
-                    patient = if p.null()? {
-                        None
-                    } else {
-                        Some(p.detached(Parser::patient)?)
+                    if !p.null()? {
+                        p.detached(|p| p.patient(patient))?;
                     }
                 }
             }
@@ -339,12 +344,13 @@ impl<'a> Parser<'a> {
         })?;
         // `items` is required.
         (seen & 1 != 0).then_some(())?;
-        Some(Read { id, patient })
+        Some(Read { id })
     }
 
-    fn patient(&mut self) -> Option<RawPatient> {
+    /// The patient, read into `out`.
+    fn patient(&mut self, out: &mut Option<RawPatient>) -> Option<()> {
         let mut seen = 0;
-        let mut raw = RawPatient {
+        let raw = out.insert(RawPatient {
             age_years: None,
             weight_kg: None,
             sex: None,
@@ -353,7 +359,7 @@ impl<'a> Parser<'a> {
             conditions: Vec::new(),
             allergies: Vec::new(),
             phenotypes: BTreeMap::new(),
-        };
+        });
         self.object(|p| {
             let k = match p.bytes.get(p.at + 1..p.at + 4)? {
                 [b'a', b'g', _] => p.keyed(0, b"\"age_years\"")?,
@@ -397,8 +403,7 @@ impl<'a> Parser<'a> {
                 }
             }
             Some(())
-        })?;
-        Some(raw)
+        })
     }
 
     /// An item, read, checked and written as `list[at]` (over the item there, reusing its id's

@@ -473,7 +473,7 @@ fn fast_path_answers_as_serde_does() {
             if let (Err(a), Err(b)) = (&into, &want) {
                 prop_assert_eq!(a.to_string(), b.to_string());
             }
-            if fast::parse(&text, &mut Vec::new()).is_some() {
+            if fast::parse(&text, &mut Vec::new(), &mut None).is_some() {
                 handled.fetch_add(1, Ordering::Relaxed);
                 if got.is_ok() {
                     handled_ok.fetch_add(1, Ordering::Relaxed);
@@ -523,7 +523,10 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"patient":{"weight_kg":0},"items":[{"id":"a"}]}"#,
     ];
     for text in takes {
-        assert!(fast::parse(text, &mut Vec::new()).is_some(), "{text}");
+        assert!(
+            fast::parse(text, &mut Vec::new(), &mut None).is_some(),
+            "{text}"
+        );
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
     }
     let leaves = [
@@ -572,7 +575,10 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":1,"unit":"MG"}}]}"#,
     ];
     for text in leaves {
-        assert!(fast::parse(text, &mut Vec::new()).is_none(), "{text}");
+        assert!(
+            fast::parse(text, &mut Vec::new(), &mut None).is_none(),
+            "{text}"
+        );
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
     }
     // Read in turn into one regimen, longer lists after shorter ones and the other way round,
