@@ -55,6 +55,9 @@ pub(super) enum Id<'a> {
 /// read it and not yet checked, is written to `patient` (where it is read, rather than moved
 /// there: it is a few hundred bytes). On `None`, `items` and `patient` hold nothing in
 /// particular.
+///
+/// Not inlined: the reader is large, and its caller is the loop of a batch.
+#[inline(never)]
 pub(super) fn parse<'a>(
     text: &'a str,
     items: &mut Vec<Item>,
@@ -304,14 +307,9 @@ impl<'a> Parser<'a> {
         let mut id = None;
         *patient = None;
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1..p.at + 3)? {
-                [b'i', b't'] => p.keyed(0, b"\"items\"")?,
-                [b'i', _] => p.keyed(1, b"\"id\"")?,
-                _ => p.keyed(2, b"\"patient\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => {
+            match p.bytes.get(p.at + 1..p.at + 3)? {
+                [b'i', b't'] => {
+                    p.field(&mut seen, 0, b"\"items\"")?;
                     let mut n = 0;
                     p.array(|p| {
                         // Past the cap the serde reader refuses the regimen, before any item.
@@ -324,7 +322,8 @@ impl<'a> Parser<'a> {
                     })?;
                     items.truncate(n);
                 }
-                1 => {
+                [b'i', _] => {
+                    p.field(&mut seen, 1, b"\"id\"")?;
                     id = match p.peek()? {
                         b'"' => Some(Id::Text(p.str()?)),
                         b'n' => {
@@ -335,6 +334,7 @@ impl<'a> Parser<'a> {
                     };
                 }
                 _ => {
+                    p.field(&mut seen, 2, b"\"patient\"")?;
                     if !p.null()? {
                         p.detached(|p| p.patient(patient))?;
                     }
@@ -347,7 +347,10 @@ impl<'a> Parser<'a> {
         Some(Read { id })
     }
 
-    /// The patient, read into `out`.
+    /// The patient, read into `out`. Not inlined (it is read once a line, through
+    /// [`Parser::detached`]): inlined, it made the regimen's reading loop too large for the
+    /// compiler to inline in its turn, and the parser's position went to memory.
+    #[inline(never)]
     fn patient(&mut self, out: &mut Option<RawPatient>) -> Option<()> {
         let mut seen = 0;
         let raw = out.insert(RawPatient {
@@ -361,21 +364,17 @@ impl<'a> Parser<'a> {
             phenotypes: BTreeMap::new(),
         });
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1..p.at + 4)? {
-                [b'a', b'g', _] => p.keyed(0, b"\"age_years\"")?,
-                [b'w', _, _] => p.keyed(1, b"\"weight_kg\"")?,
-                [b's', b'e', b'x'] => p.keyed(2, b"\"sex\"")?,
-                [b's', _, _] => p.keyed(3, b"\"serum_creatinine_mg_dl\"")?,
-                [b'c', b'r', _] => p.keyed(4, b"\"crcl_ml_min\"")?,
-                [b'c', _, _] => p.keyed(5, b"\"conditions\"")?,
-                [b'a', _, _] => p.keyed(6, b"\"allergies\"")?,
-                _ => p.keyed(7, b"\"phenotypes\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => raw.age_years = p.opt_number()?,
-                1 => raw.weight_kg = p.opt_number()?,
-                2 => {
+            match p.bytes.get(p.at + 1..p.at + 4)? {
+                [b'a', b'g', _] => {
+                    p.field(&mut seen, 0, b"\"age_years\"")?;
+                    raw.age_years = p.opt_number()?;
+                }
+                [b'w', _, _] => {
+                    p.field(&mut seen, 1, b"\"weight_kg\"")?;
+                    raw.weight_kg = p.opt_number()?;
+                }
+                [b's', b'e', b'x'] => {
+                    p.field(&mut seen, 2, b"\"sex\"")?;
                     raw.sex = if p.null()? {
                         None
                     } else {
@@ -386,11 +385,24 @@ impl<'a> Parser<'a> {
                         })
                     };
                 }
-                3 => raw.serum_creatinine_mg_dl = p.opt_number()?,
-                4 => raw.crcl_ml_min = p.opt_number()?,
-                5 => raw.conditions = p.strings()?,
-                6 => raw.allergies = p.strings()?,
+                [b's', _, _] => {
+                    p.field(&mut seen, 3, b"\"serum_creatinine_mg_dl\"")?;
+                    raw.serum_creatinine_mg_dl = p.opt_number()?;
+                }
+                [b'c', b'r', _] => {
+                    p.field(&mut seen, 4, b"\"crcl_ml_min\"")?;
+                    raw.crcl_ml_min = p.opt_number()?;
+                }
+                [b'c', _, _] => {
+                    p.field(&mut seen, 5, b"\"conditions\"")?;
+                    raw.conditions = p.strings()?;
+                }
+                [b'a', _, _] => {
+                    p.field(&mut seen, 6, b"\"allergies\"")?;
+                    raw.allergies = p.strings()?;
+                }
                 _ => {
+                    p.field(&mut seen, 7, b"\"phenotypes\"")?;
                     let mut map = BTreeMap::new();
                     p.object(|p| {
                         let gene = p.str()?;
@@ -432,25 +444,34 @@ impl<'a> Parser<'a> {
         let mut seen = 0;
         let mut id = None;
         self.object(|p| {
-            let k = p.item_key()?;
-            first(&mut seen, k)?;
-            match k {
-                0 => id = Some(p.str()?),
-                1 => slot.dose = if p.null()? { None } else { Some(p.dose()?) },
-                2 => {
+            // The key by its first bytes (`id`, `dose`, `times_per_day`, `route`, `days`), then
+            // its value: one dispatch, each key's bit a constant.
+            match p.bytes.get(p.at + 1)? {
+                b'i' => {
+                    p.field(&mut seen, 0, b"\"id\"")?;
+                    id = Some(p.str()?);
+                }
+                b'd' if p.bytes.get(p.at + 2) == Some(&b'o') => {
+                    p.field(&mut seen, 1, b"\"dose\"")?;
+                    slot.dose = if p.null()? { None } else { Some(p.dose()?) };
+                }
+                b't' => {
+                    p.field(&mut seen, 2, b"\"times_per_day\"")?;
                     slot.times_per_day = match p.opt_num()? {
                         None => None,
                         Some(n) => Some(n.ratio(MAX_TIMES_PER_DAY)?),
                     };
                 }
-                3 => {
+                b'r' => {
+                    p.field(&mut seen, 3, b"\"route\"")?;
                     slot.route = if p.null()? {
                         None
                     } else {
                         Some(Route::parse(p.str()?)?)
                     };
                 }
-                _ => {
+                b'd' => {
+                    p.field(&mut seen, 4, b"\"days\"")?;
                     slot.days = match p.opt_num()? {
                         None => None,
                         Some(n) => {
@@ -461,6 +482,7 @@ impl<'a> Parser<'a> {
                         }
                     };
                 }
+                _ => return None,
             }
             Some(())
         })?;
@@ -471,34 +493,21 @@ impl<'a> Parser<'a> {
         Some(())
     }
 
-    /// Which key of an item comes next (`id`, `dose`, `times_per_day`, `route`, `days`, in
-    /// that order), consumed with its colon; `None` for any other.
-    #[inline]
-    fn item_key(&mut self) -> Option<usize> {
-        match self.bytes.get(self.at + 1)? {
-            b'i' => self.keyed(0, b"\"id\""),
-            b'd' if self.bytes.get(self.at + 2) == Some(&b'o') => self.keyed(1, b"\"dose\""),
-            b'd' => self.keyed(4, b"\"days\""),
-            b't' => self.keyed(2, b"\"times_per_day\""),
-            b'r' => self.keyed(3, b"\"route\""),
-            _ => None,
-        }
-    }
-
-    /// `k`, when `key` (written with its quotes) and a colon come next: both consumed. (Of a
-    /// length known when compiled, so that the comparison needs no call.)
-    #[inline]
-    fn keyed<const N: usize>(&mut self, k: usize, key: &[u8; N]) -> Option<usize> {
+    /// Consumes `key` (written with its quotes) and a colon, when they come next and the key
+    /// is not in `seen` (as bit `k`), and marks it seen. (Of a length known when compiled, so
+    /// that the comparison needs no call; called with `k` a constant, so that its bit is one.)
+    #[inline(always)]
+    fn field<const N: usize>(&mut self, seen: &mut u32, k: usize, key: &[u8; N]) -> Option<()> {
         let rest = self.bytes.get(self.at..)?;
         (rest.get(..N)? == key).then_some(())?;
+        first(seen, k)?;
         // Most keys have their colon right after them.
         if rest.get(N) == Some(&b':') {
             self.at += N + 1;
-            return Some(k);
+            return Some(());
         }
         self.at += N;
-        self.eat(b':')?;
-        Some(k)
+        self.eat(b':')
     }
 
     /// A dose, read and checked (unit, value, size) as `super::item` checks it.
@@ -508,14 +517,15 @@ impl<'a> Parser<'a> {
         let mut value = None;
         let mut unit = None;
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1)? {
-                b'v' => p.keyed(0, b"\"value\"")?,
-                _ => p.keyed(1, b"\"unit\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => value = Some(p.num()?),
-                _ => unit = Some(self::unit(p.str()?)?),
+            match p.bytes.get(p.at + 1)? {
+                b'v' => {
+                    p.field(&mut seen, 0, b"\"value\"")?;
+                    value = Some(p.num()?);
+                }
+                _ => {
+                    p.field(&mut seen, 1, b"\"unit\"")?;
+                    unit = Some(self::unit(p.str()?)?);
+                }
             }
             Some(())
         })?;
