@@ -309,7 +309,7 @@ impl<'a> Parser<'a> {
         self.object(|p| {
             match p.bytes.get(p.at + 1..p.at + 3)? {
                 [b'i', b't'] => {
-                    p.field(&mut seen, 0, b"\"items\"")?;
+                    p.field(&mut seen, 0, b"\"items\":")?;
                     let mut n = 0;
                     p.array(|p| {
                         // Past the cap the serde reader refuses the regimen, before any item.
@@ -323,7 +323,7 @@ impl<'a> Parser<'a> {
                     items.truncate(n);
                 }
                 [b'i', _] => {
-                    p.field(&mut seen, 1, b"\"id\"")?;
+                    p.field(&mut seen, 1, b"\"id\":")?;
                     id = match p.peek()? {
                         b'"' => Some(Id::Text(p.str()?)),
                         b'n' => {
@@ -334,7 +334,7 @@ impl<'a> Parser<'a> {
                     };
                 }
                 _ => {
-                    p.field(&mut seen, 2, b"\"patient\"")?;
+                    p.field(&mut seen, 2, b"\"patient\":")?;
                     if !p.null()? {
                         p.detached(|p| p.patient(patient))?;
                     }
@@ -366,15 +366,15 @@ impl<'a> Parser<'a> {
         self.object(|p| {
             match p.bytes.get(p.at + 1..p.at + 4)? {
                 [b'a', b'g', _] => {
-                    p.field(&mut seen, 0, b"\"age_years\"")?;
+                    p.field(&mut seen, 0, b"\"age_years\":")?;
                     raw.age_years = p.opt_number()?;
                 }
                 [b'w', _, _] => {
-                    p.field(&mut seen, 1, b"\"weight_kg\"")?;
+                    p.field(&mut seen, 1, b"\"weight_kg\":")?;
                     raw.weight_kg = p.opt_number()?;
                 }
                 [b's', b'e', b'x'] => {
-                    p.field(&mut seen, 2, b"\"sex\"")?;
+                    p.field(&mut seen, 2, b"\"sex\":")?;
                     raw.sex = if p.null()? {
                         None
                     } else {
@@ -386,23 +386,23 @@ impl<'a> Parser<'a> {
                     };
                 }
                 [b's', _, _] => {
-                    p.field(&mut seen, 3, b"\"serum_creatinine_mg_dl\"")?;
+                    p.field(&mut seen, 3, b"\"serum_creatinine_mg_dl\":")?;
                     raw.serum_creatinine_mg_dl = p.opt_number()?;
                 }
                 [b'c', b'r', _] => {
-                    p.field(&mut seen, 4, b"\"crcl_ml_min\"")?;
+                    p.field(&mut seen, 4, b"\"crcl_ml_min\":")?;
                     raw.crcl_ml_min = p.opt_number()?;
                 }
                 [b'c', _, _] => {
-                    p.field(&mut seen, 5, b"\"conditions\"")?;
+                    p.field(&mut seen, 5, b"\"conditions\":")?;
                     raw.conditions = p.strings()?;
                 }
                 [b'a', _, _] => {
-                    p.field(&mut seen, 6, b"\"allergies\"")?;
+                    p.field(&mut seen, 6, b"\"allergies\":")?;
                     raw.allergies = p.strings()?;
                 }
                 _ => {
-                    p.field(&mut seen, 7, b"\"phenotypes\"")?;
+                    p.field(&mut seen, 7, b"\"phenotypes\":")?;
                     let mut map = BTreeMap::new();
                     p.object(|p| {
                         let gene = p.str()?;
@@ -448,22 +448,22 @@ impl<'a> Parser<'a> {
             // its value: one dispatch, each key's bit a constant.
             match p.bytes.get(p.at + 1)? {
                 b'i' => {
-                    p.field(&mut seen, 0, b"\"id\"")?;
+                    p.field(&mut seen, 0, b"\"id\":")?;
                     id = Some(p.str()?);
                 }
                 b'd' if p.bytes.get(p.at + 2) == Some(&b'o') => {
-                    p.field(&mut seen, 1, b"\"dose\"")?;
+                    p.field(&mut seen, 1, b"\"dose\":")?;
                     slot.dose = if p.null()? { None } else { Some(p.dose()?) };
                 }
                 b't' => {
-                    p.field(&mut seen, 2, b"\"times_per_day\"")?;
+                    p.field(&mut seen, 2, b"\"times_per_day\":")?;
                     slot.times_per_day = match p.opt_num()? {
                         None => None,
                         Some(n) => Some(n.ratio(MAX_TIMES_PER_DAY)?),
                     };
                 }
                 b'r' => {
-                    p.field(&mut seen, 3, b"\"route\"")?;
+                    p.field(&mut seen, 3, b"\"route\":")?;
                     slot.route = if p.null()? {
                         None
                     } else {
@@ -471,7 +471,7 @@ impl<'a> Parser<'a> {
                     };
                 }
                 b'd' => {
-                    p.field(&mut seen, 4, b"\"days\"")?;
+                    p.field(&mut seen, 4, b"\"days\":")?;
                     slot.days = match p.opt_num()? {
                         None => None,
                         Some(n) => {
@@ -493,20 +493,23 @@ impl<'a> Parser<'a> {
         Some(())
     }
 
-    /// Consumes `key` (written with its quotes) and a colon, when they come next and the key
-    /// is not in `seen` (as bit `k`), and marks it seen. (Of a length known when compiled, so
-    /// that the comparison needs no call; called with `k` a constant, so that its bit is one.)
+    /// Consumes `key` (written with its quotes and a colon) when it comes next, whitespace
+    /// allowed before the colon, and the key is not in `seen` (as bit `k`); marks it seen. (Of
+    /// a length known when compiled, so that the comparison needs no call; called with `k` a
+    /// constant, so that its bit is one.)
     #[inline(always)]
     fn field<const N: usize>(&mut self, seen: &mut u32, k: usize, key: &[u8; N]) -> Option<()> {
         let rest = self.bytes.get(self.at..)?;
-        (rest.get(..N)? == key).then_some(())?;
-        first(seen, k)?;
-        // Most keys have their colon right after them.
-        if rest.get(N) == Some(&b':') {
-            self.at += N + 1;
+        // Most keys have their colon right after them: key and colon in one comparison.
+        if rest.first_chunk::<N>() == Some(key) {
+            first(seen, k)?;
+            self.at += N;
             return Some(());
         }
-        self.at += N;
+        let name = key.get(..N - 1)?;
+        (rest.get(..N - 1)? == name).then_some(())?;
+        first(seen, k)?;
+        self.at += N - 1;
         self.eat(b':')
     }
 
@@ -519,11 +522,11 @@ impl<'a> Parser<'a> {
         self.object(|p| {
             match p.bytes.get(p.at + 1)? {
                 b'v' => {
-                    p.field(&mut seen, 0, b"\"value\"")?;
+                    p.field(&mut seen, 0, b"\"value\":")?;
                     value = Some(p.num()?);
                 }
                 _ => {
-                    p.field(&mut seen, 1, b"\"unit\"")?;
+                    p.field(&mut seen, 1, b"\"unit\":")?;
                     unit = Some(self::unit(p.str()?)?);
                 }
             }
