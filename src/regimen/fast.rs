@@ -2,10 +2,10 @@
 //!
 //! It fills the serde reader's raw struct for the id and the patient, so their checks are the
 //! very same code; it builds the items directly, with the same checks as the serde reader's
-//! `item` (most by the same code, the rest shown to agree, see `Num::ratio` and `unit`). It is
-//! only ever a shortcut: on anything it
-//! is not sure of it answers `None` and the serde reader runs, which then accepts the text or
-//! refuses it with its own message, exactly as without this reader. It gives up on:
+//! `item` (most by the same code, the rest shown to agree, see `Num::ratio`, `whole_dose_cap`,
+//! `unit` and `Parser::route`). It is only ever a shortcut: on anything it is not sure of it
+//! answers `None` and the serde reader runs, which then accepts the text or refuses it with its
+//! own message, exactly as without this reader. It gives up on:
 //!
 //! - any malformed JSON, and anything after the regimen but whitespace;
 //! - an unknown or repeated key (of a struct; a repeated gene keeps the last result, as serde's
@@ -153,7 +153,7 @@ impl<'a> Parser<'a> {
         Some(s)
     }
 
-    /// The members of an object: `member` reads each, its key first (with [`Parser::key`]); its
+    /// The members of an object: `member` reads each, its key first (with [`Parser::field`]); its
     /// opening quote comes next.
     #[inline(always)]
     fn object(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
@@ -422,8 +422,9 @@ impl<'a> Parser<'a> {
     /// storage, or into one pushed when `at` is the list's length): `None` when it is not of
     /// the shape this reader knows or the checks refuse it, and then `list[at]` holds no item
     /// in particular. It answers as `super::item` does on the item the serde reader reads (the
-    /// same checks, most by the same code; see [`whole`] and [`unit`] for the others); the
-    /// order of the checks does not matter here, since any refusal is `None`.
+    /// same checks, most by the same code; see [`whole`], [`whole_dose_cap`], [`unit()`] and
+    /// [`Parser::route`] for the others); the order of the checks does not matter here, since
+    /// any refusal is `None`.
     fn item(&mut self, list: &mut Vec<Item>, at: usize) -> Option<()> {
         if at == list.len() {
             list.push(Item {
@@ -464,11 +465,7 @@ impl<'a> Parser<'a> {
                 }
                 b'r' => {
                     p.field(&mut seen, 3, b"\"route\":")?;
-                    slot.route = if p.null()? {
-                        None
-                    } else {
-                        Some(Route::parse(p.str()?)?)
-                    };
+                    slot.route = if p.null()? { None } else { Some(p.route()?) };
                 }
                 b'd' => {
                     p.field(&mut seen, 4, b"\"days\":")?;
@@ -527,7 +524,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     p.field(&mut seen, 1, b"\"unit\":")?;
-                    unit = Some(self::unit(p.str()?)?);
+                    unit = Some(p.unit()?);
                 }
             }
             Some(())
@@ -545,6 +542,41 @@ impl<'a> Parser<'a> {
             None => Some(amount),
             Some(_) => None,
         }
+    }
+
+    /// `lit` (a whole string, written with its quotes) when it comes next, consumed.
+    #[inline(always)]
+    fn literal<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
+        let next = self.bytes.get(self.at..).and_then(<[u8]>::first_chunk::<N>);
+        let is = next == Some(lit);
+        if is {
+            self.at += N;
+        }
+        is
+    }
+
+    /// A route as `Route::parse` reads it: `"oral"`, most routes, compared whole (quotes
+    /// included, so it is all of the string), without scanning it; any other through
+    /// `Route::parse`.
+    #[inline(always)]
+    fn route(&mut self) -> Option<Route> {
+        if self.literal(b"\"oral\"") {
+            return Some(Route::Oral);
+        }
+        Route::parse(self.str()?)
+    }
+
+    /// A dose's unit as [`unit()`] reads it: the two most common, `"mg"` and `"tablet"`, compared
+    /// whole (as [`Parser::route`] compares `"oral"`); any other through [`unit()`].
+    #[inline(always)]
+    fn unit(&mut self) -> Option<Unit> {
+        if self.literal(b"\"mg\"") {
+            return Some(Unit::Mg);
+        }
+        if self.literal(b"\"tablet\"") {
+            return Some(Unit::Tablet);
+        }
+        self::unit(self.str()?)
     }
 
     /// A number, kept as read: a plain whole one as it is, any other as serde_json reads it.
