@@ -516,6 +516,8 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":1e3,"unit":" mg "},"times_per_day":1.5,"days":2e1},{"id":"b","dose":{"value":0.5,"unit":"ug/hr"}}]}"#,
         // Strings ending either side of the words looked at inline, and well past them.
         r#"{"items":[{"id":"abcdefghijklmno"},{"id":"abcdefghijklmnop"},{"id":"abcdefghijklmnopq"},{"id":"abcdefghijklmnopqrstuvw"},{"id":"abcdefghijklmnopqrstuvwx"},{"id":"acetaminophen-codeine-oral-solution"}]}"#,
+        // Spaces and `!` (marked by the inline test, then looked at again) in strings.
+        r#"{"id":"a b","items":[{"id":"a b"},{"id":"!x"},{"id":"x ! y"},{"id":"abcdefgh ijklmnop!qrst"}]}"#,
         // Numbers of one, two and more digits, next to a decimal point or an exponent.
         r#"{"items":[{"id":"a","dose":{"value":10.5,"unit":"mg"},"times_per_day":12,"days":10},{"id":"b","dose":{"value":100,"unit":"g"},"days":1E1},{"id":"c","dose":{"value":99e0,"unit":"mg"}}]}"#,
         // Refused by the checks after reading the id and patient, which come before the items'.
@@ -552,7 +554,9 @@ fn fast_path_takes_the_common_shapes() {
         r#"[null,null,[]]"#,
         r#"{"items":[{"id":"a"}]"#,
         r#"{"patient":{},"items":null}"#,
-        // An escape or a control character past the words looked at inline.
+        // An escape or a control character past the words looked at inline, or after a space.
+        r#"{"items":[{"id":"a b\"c"}]}"#,
+        "{\"items\":[{\"id\":\"a !\u{1}\"}]}",
         r#"{"items":[{"id":"abcdefghijklmnopq\"r"}]}"#,
         r#"{"items":[{"id":"abcdefghijklmnopqrstuvwxyz\u0041"}]}"#,
         "{\"items\":[{\"id\":\"abcdefghijklmnopqrstuvw\u{1f}\"}]}",
