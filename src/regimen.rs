@@ -239,7 +239,8 @@ impl Regimen {
         // through the same checks; anything else (every malformed input, every item the checks
         // refuse) goes to serde, which has the last word.
         let mut items = std::mem::take(&mut self.items);
-        match fast::parse(text, &mut items) {
+        let mut patient = None;
+        match fast::parse(text, &mut items, &mut patient) {
             Some(read) => {
                 // `assemble`'s checks (the items are checked already), the regimen put together
                 // in place.
@@ -247,7 +248,7 @@ impl Regimen {
                     Some(fast::Id::Text(id)) => Some(id),
                     _ => None,
                 };
-                self.patient = Regimen::checked_patient(text_id, read.patient)?;
+                self.patient = Regimen::checked_patient(text_id, patient.as_mut())?;
                 self.id = read.id.map(|id| match (id, self.id.take()) {
                     (fast::Id::Text(s), Some(RegimenId::Text(mut kept))) => {
                         kept.clear();
@@ -352,16 +353,18 @@ impl Regimen {
             Some(RegimenId::Text(id)) => Some(id.as_str()),
             _ => None,
         };
-        let patient = Regimen::checked_patient(text_id, patient)?;
+        let mut patient = patient;
+        let patient = Regimen::checked_patient(text_id, patient.as_mut())?;
         let items = items()?;
         Ok(Regimen { id, patient, items })
     }
 
     /// The checks before the items, in their order: the id, when it is a string, then the
-    /// patient, which is returned.
+    /// patient, which is returned (its lists taken from `patient`, which is borrowed rather
+    /// than moved: it is a few hundred bytes).
     fn checked_patient(
         text_id: Option<&str>,
-        patient: Option<RawPatient>,
+        patient: Option<&mut RawPatient>,
     ) -> Result<Patient, RegimenError> {
         if let Some(id) = text_id {
             name(|| "id", id)?;
@@ -478,7 +481,8 @@ fn number<P: Into<String>>(
     Ok(r)
 }
 
-fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
+/// The patient `p` describes, checked; its conditions and allergies are taken from it.
+fn patient(p: &mut RawPatient) -> Result<Patient, RegimenError> {
     let opt = |v: &Option<serde_json::Value>, path: &str, positive: bool, max: i64| {
         v.as_ref()
             .map(|v| number(|| path, v, positive, max))
@@ -557,8 +561,8 @@ fn patient(p: RawPatient) -> Result<Patient, RegimenError> {
             40,
         )?,
         crcl_ml_min: opt(&p.crcl_ml_min, "patient.crcl_ml_min", false, 400)?,
-        conditions: p.conditions,
-        allergies: p.allergies,
+        conditions: std::mem::take(&mut p.conditions),
+        allergies: std::mem::take(&mut p.allergies),
         phenotypes,
     })
 }

@@ -2,10 +2,10 @@
 //!
 //! It fills the serde reader's raw struct for the id and the patient, so their checks are the
 //! very same code; it builds the items directly, with the same checks as the serde reader's
-//! `item` (most by the same code, the rest shown to agree, see `Num::ratio` and `unit`). It is
-//! only ever a shortcut: on anything it
-//! is not sure of it answers `None` and the serde reader runs, which then accepts the text or
-//! refuses it with its own message, exactly as without this reader. It gives up on:
+//! `item` (most by the same code, the rest shown to agree, see `Num::ratio`, `whole_dose_cap`,
+//! `unit` and `Parser::route`). It is only ever a shortcut: on anything it is not sure of it
+//! answers `None` and the serde reader runs, which then accepts the text or refuses it with its
+//! own message, exactly as without this reader. It gives up on:
 //!
 //! - any malformed JSON, and anything after the regimen but whitespace;
 //! - an unknown or repeated key (of a struct; a repeated gene keeps the last result, as serde's
@@ -31,13 +31,10 @@ use super::{Item, MAX_DAYS, MAX_ITEMS, MAX_TIMES_PER_DAY, RawPatient, Sex};
 use crate::units::{Amount, INPUT_CAP, Ratio, Unit};
 use crate::vocab::Route;
 
-/// What the reader read besides the items: the id (its text borrowed) and the patient as the
-/// serde reader would have read it.
+/// What the reader read besides the items and the patient: the id, its text borrowed.
 pub(super) struct Read<'a> {
     /// The regimen's id.
     pub(super) id: Option<Id<'a>>,
-    /// The patient, not yet checked.
-    pub(super) patient: Option<RawPatient>,
 }
 
 /// A regimen id as read: a string borrowed from the text, or a plain whole number.
@@ -54,15 +51,24 @@ pub(super) enum Id<'a> {
 ///
 /// The items, checked (by the same code as the serde reader's items), are written over `items`
 /// from its start, each into the slot already there when there is one (so that its id's
-/// storage is reused), and `items` is cut to them. On `None`, `items` holds no list in
+/// storage is reused), and `items` is cut to them. The patient, as the serde reader would have
+/// read it and not yet checked, is written to `patient` (where it is read, rather than moved
+/// there: it is a few hundred bytes). On `None`, `items` and `patient` hold nothing in
 /// particular.
-pub(super) fn parse<'a>(text: &'a str, items: &mut Vec<Item>) -> Option<Read<'a>> {
+///
+/// Not inlined: the reader is large, and its caller is the loop of a batch.
+#[inline(never)]
+pub(super) fn parse<'a>(
+    text: &'a str,
+    items: &mut Vec<Item>,
+    patient: &mut Option<RawPatient>,
+) -> Option<Read<'a>> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         at: 0,
     };
-    let raw = p.regimen(items)?;
+    let raw = p.regimen(items, patient)?;
     p.ws();
     (p.at == p.bytes.len()).then_some(raw)
 }
@@ -140,12 +146,14 @@ impl<'a> Parser<'a> {
         self.eat(b'"')?;
         let start = self.at;
         let len = short_str_len(self.bytes.get(start..)?)?;
-        let s = self.text.get(start..start + len)?;
+        // Split rather than `get`: the same checks (within the text, on char boundaries; both
+        // ends are next to a quote, so they pass), but inlined, where `get` was a call a string.
+        let (s, _) = self.text.split_at_checked(start)?.1.split_at_checked(len)?;
         self.at = start + len + 1;
         Some(s)
     }
 
-    /// The members of an object: `member` reads each, its key first (with [`Parser::key`]); its
+    /// The members of an object: `member` reads each, its key first (with [`Parser::field`]); its
     /// opening quote comes next.
     #[inline(always)]
     fn object(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
@@ -192,7 +200,22 @@ impl<'a> Parser<'a> {
     #[inline(always)]
     fn plain_whole(&mut self) -> Option<u64> {
         self.peek()?;
-        let (n, len) = whole(self.bytes.get(self.at..)?);
+        let rest = self.bytes.get(self.at..)?;
+        // One or two digits, not led by a zero, and the number ends: most counts, doses, ages
+        // and weights, read here without the call to `whole` (which answers the same).
+        let ends = |b: u8| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E');
+        match *rest {
+            [d @ b'1'..=b'9', next, ..] if ends(next) => {
+                self.at += 1;
+                return Some(u64::from(d - b'0'));
+            }
+            [d @ b'1'..=b'9', e @ b'0'..=b'9', next, ..] if ends(next) => {
+                self.at += 2;
+                return Some(u64::from(d - b'0') * 10 + u64::from(e - b'0'));
+            }
+            _ => {}
+        }
+        let (n, len) = whole(rest);
         (len > 0).then(|| {
             self.at += len;
             n
@@ -275,19 +298,18 @@ impl<'a> Parser<'a> {
         Some(list)
     }
 
-    fn regimen(&mut self, items: &mut Vec<Item>) -> Option<Read<'a>> {
+    fn regimen(
+        &mut self,
+        items: &mut Vec<Item>,
+        patient: &mut Option<RawPatient>,
+    ) -> Option<Read<'a>> {
         let mut seen = 0;
         let mut id = None;
-        let mut patient = None;
+        *patient = None;
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1..p.at + 3)? {
-                [b'i', b't'] => p.keyed(0, b"\"items\"")?,
-                [b'i', _] => p.keyed(1, b"\"id\"")?,
-                _ => p.keyed(2, b"\"patient\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => {
+            match p.bytes.get(p.at + 1..p.at + 3)? {
+                [b'i', b't'] => {
+                    p.field(&mut seen, 0, b"\"items\":")?;
                     let mut n = 0;
                     p.array(|p| {
                         // Past the cap the serde reader refuses the regimen, before any item.
@@ -300,7 +322,8 @@ impl<'a> Parser<'a> {
                     })?;
                     items.truncate(n);
                 }
-                1 => {
+                [b'i', _] => {
+                    p.field(&mut seen, 1, b"\"id\":")?;
                     id = match p.peek()? {
                         b'"' => Some(Id::Text(p.str()?)),
                         b'n' => {
@@ -311,10 +334,9 @@ impl<'a> Parser<'a> {
                     };
                 }
                 _ => {
-                    patient = if p.null()? {
-                        None
-                    } else {
-                        Some(p.detached(Parser::patient)?)
+                    p.field(&mut seen, 2, b"\"patient\":")?;
+                    if !p.null()? {
+                        p.detached(|p| p.patient(patient))?;
                     }
                 }
             }
@@ -322,12 +344,16 @@ impl<'a> Parser<'a> {
         })?;
         // `items` is required.
         (seen & 1 != 0).then_some(())?;
-        Some(Read { id, patient })
+        Some(Read { id })
     }
 
-    fn patient(&mut self) -> Option<RawPatient> {
+    /// The patient, read into `out`. Not inlined (it is read once a line, through
+    /// [`Parser::detached`]): inlined, it made the regimen's reading loop too large for the
+    /// compiler to inline in its turn, and the parser's position went to memory.
+    #[inline(never)]
+    fn patient(&mut self, out: &mut Option<RawPatient>) -> Option<()> {
         let mut seen = 0;
-        let mut raw = RawPatient {
+        let raw = out.insert(RawPatient {
             age_years: None,
             weight_kg: None,
             sex: None,
@@ -336,23 +362,19 @@ impl<'a> Parser<'a> {
             conditions: Vec::new(),
             allergies: Vec::new(),
             phenotypes: BTreeMap::new(),
-        };
+        });
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1..p.at + 4)? {
-                [b'a', b'g', _] => p.keyed(0, b"\"age_years\"")?,
-                [b'w', _, _] => p.keyed(1, b"\"weight_kg\"")?,
-                [b's', b'e', b'x'] => p.keyed(2, b"\"sex\"")?,
-                [b's', _, _] => p.keyed(3, b"\"serum_creatinine_mg_dl\"")?,
-                [b'c', b'r', _] => p.keyed(4, b"\"crcl_ml_min\"")?,
-                [b'c', _, _] => p.keyed(5, b"\"conditions\"")?,
-                [b'a', _, _] => p.keyed(6, b"\"allergies\"")?,
-                _ => p.keyed(7, b"\"phenotypes\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => raw.age_years = p.opt_number()?,
-                1 => raw.weight_kg = p.opt_number()?,
-                2 => {
+            match p.bytes.get(p.at + 1..p.at + 4)? {
+                [b'a', b'g', _] => {
+                    p.field(&mut seen, 0, b"\"age_years\":")?;
+                    raw.age_years = p.opt_number()?;
+                }
+                [b'w', _, _] => {
+                    p.field(&mut seen, 1, b"\"weight_kg\":")?;
+                    raw.weight_kg = p.opt_number()?;
+                }
+                [b's', b'e', b'x'] => {
+                    p.field(&mut seen, 2, b"\"sex\":")?;
                     raw.sex = if p.null()? {
                         None
                     } else {
@@ -363,11 +385,24 @@ impl<'a> Parser<'a> {
                         })
                     };
                 }
-                3 => raw.serum_creatinine_mg_dl = p.opt_number()?,
-                4 => raw.crcl_ml_min = p.opt_number()?,
-                5 => raw.conditions = p.strings()?,
-                6 => raw.allergies = p.strings()?,
+                [b's', _, _] => {
+                    p.field(&mut seen, 3, b"\"serum_creatinine_mg_dl\":")?;
+                    raw.serum_creatinine_mg_dl = p.opt_number()?;
+                }
+                [b'c', b'r', _] => {
+                    p.field(&mut seen, 4, b"\"crcl_ml_min\":")?;
+                    raw.crcl_ml_min = p.opt_number()?;
+                }
+                [b'c', _, _] => {
+                    p.field(&mut seen, 5, b"\"conditions\":")?;
+                    raw.conditions = p.strings()?;
+                }
+                [b'a', _, _] => {
+                    p.field(&mut seen, 6, b"\"allergies\":")?;
+                    raw.allergies = p.strings()?;
+                }
                 _ => {
+                    p.field(&mut seen, 7, b"\"phenotypes\":")?;
                     let mut map = BTreeMap::new();
                     p.object(|p| {
                         let gene = p.str()?;
@@ -380,44 +415,61 @@ impl<'a> Parser<'a> {
                 }
             }
             Some(())
-        })?;
-        Some(raw)
+        })
     }
 
     /// An item, read, checked and written as `list[at]` (over the item there, reusing its id's
-    /// storage, or pushed when `at` is the list's length): `None` when it is not of the shape
-    /// this reader knows or the checks refuse it. It answers as `super::item` does on the item
-    /// the serde reader reads (the same checks, most by the same code; see [`whole`] and
-    /// [`unit`] for the others); the order of the checks does not matter here, since any refusal
-    /// is `None`.
+    /// storage, or into one pushed when `at` is the list's length): `None` when it is not of
+    /// the shape this reader knows or the checks refuse it, and then `list[at]` holds no item
+    /// in particular. It answers as `super::item` does on the item the serde reader reads (the
+    /// same checks, most by the same code; see [`whole`], [`whole_dose_cap`], [`unit()`] and
+    /// [`Parser::route`] for the others); the order of the checks does not matter here, since
+    /// any refusal is `None`.
     fn item(&mut self, list: &mut Vec<Item>, at: usize) -> Option<()> {
+        if at == list.len() {
+            list.push(Item {
+                id: String::new(),
+                dose: None,
+                times_per_day: None,
+                days: None,
+                route: None,
+            });
+        }
+        // The fields are written into the slot as they are read, rather than gathered and
+        // then copied in (an item is over a hundred bytes).
+        let slot = list.get_mut(at)?;
+        slot.dose = None;
+        slot.times_per_day = None;
+        slot.days = None;
+        slot.route = None;
         let mut seen = 0;
         let mut id = None;
-        let mut dose = None;
-        let mut times_per_day = None;
-        let mut days = None;
-        let mut route = None;
         self.object(|p| {
-            let k = p.item_key()?;
-            first(&mut seen, k)?;
-            match k {
-                0 => id = Some(p.str()?),
-                1 => dose = if p.null()? { None } else { Some(p.dose()?) },
-                2 => {
-                    times_per_day = match p.opt_num()? {
+            // The key by its first bytes (`id`, `dose`, `times_per_day`, `route`, `days`), then
+            // its value: one dispatch, each key's bit a constant.
+            match p.bytes.get(p.at + 1)? {
+                b'i' => {
+                    p.field(&mut seen, 0, b"\"id\":")?;
+                    id = Some(p.str()?);
+                }
+                b'd' if p.bytes.get(p.at + 2) == Some(&b'o') => {
+                    p.field(&mut seen, 1, b"\"dose\":")?;
+                    slot.dose = if p.null()? { None } else { Some(p.dose()?) };
+                }
+                b't' => {
+                    p.field(&mut seen, 2, b"\"times_per_day\":")?;
+                    slot.times_per_day = match p.opt_num()? {
                         None => None,
                         Some(n) => Some(n.ratio(MAX_TIMES_PER_DAY)?),
                     };
                 }
-                3 => {
-                    route = if p.null()? {
-                        None
-                    } else {
-                        Some(Route::parse(p.str()?)?)
-                    };
+                b'r' => {
+                    p.field(&mut seen, 3, b"\"route\":")?;
+                    slot.route = if p.null()? { None } else { Some(p.route()?) };
                 }
-                _ => {
-                    days = match p.opt_num()? {
+                b'd' => {
+                    p.field(&mut seen, 4, b"\"days\":")?;
+                    slot.days = match p.opt_num()? {
                         None => None,
                         Some(n) => {
                             let d = n.ratio(MAX_DAYS)?;
@@ -427,59 +479,35 @@ impl<'a> Parser<'a> {
                         }
                     };
                 }
+                _ => return None,
             }
             Some(())
         })?;
         let id = id?;
         super::name(|| "", id).ok()?;
-        match list.get_mut(at) {
-            Some(slot) => {
-                slot.id.clear();
-                slot.id.push_str(id);
-                slot.dose = dose;
-                slot.times_per_day = times_per_day;
-                slot.days = days;
-                slot.route = route;
-            }
-            None => list.push(Item {
-                id: id.to_string(),
-                dose,
-                times_per_day,
-                days,
-                route,
-            }),
-        }
+        slot.id.clear();
+        slot.id.push_str(id);
         Some(())
     }
 
-    /// Which key of an item comes next (`id`, `dose`, `times_per_day`, `route`, `days`, in
-    /// that order), consumed with its colon; `None` for any other.
-    #[inline]
-    fn item_key(&mut self) -> Option<usize> {
-        match self.bytes.get(self.at + 1)? {
-            b'i' => self.keyed(0, b"\"id\""),
-            b'd' if self.bytes.get(self.at + 2) == Some(&b'o') => self.keyed(1, b"\"dose\""),
-            b'd' => self.keyed(4, b"\"days\""),
-            b't' => self.keyed(2, b"\"times_per_day\""),
-            b'r' => self.keyed(3, b"\"route\""),
-            _ => None,
-        }
-    }
-
-    /// `k`, when `key` (written with its quotes) and a colon come next: both consumed. (Of a
-    /// length known when compiled, so that the comparison needs no call.)
-    #[inline]
-    fn keyed<const N: usize>(&mut self, k: usize, key: &[u8; N]) -> Option<usize> {
+    /// Consumes `key` (written with its quotes and a colon) when it comes next, whitespace
+    /// allowed before the colon, and the key is not in `seen` (as bit `k`); marks it seen. (Of
+    /// a length known when compiled, so that the comparison needs no call; called with `k` a
+    /// constant, so that its bit is one.)
+    #[inline(always)]
+    fn field<const N: usize>(&mut self, seen: &mut u32, k: usize, key: &[u8; N]) -> Option<()> {
         let rest = self.bytes.get(self.at..)?;
-        (rest.get(..N)? == key).then_some(())?;
-        // Most keys have their colon right after them.
-        if rest.get(N) == Some(&b':') {
-            self.at += N + 1;
-            return Some(k);
+        // Most keys have their colon right after them: key and colon in one comparison.
+        if rest.first_chunk::<N>() == Some(key) {
+            first(seen, k)?;
+            self.at += N;
+            return Some(());
         }
-        self.at += N;
-        self.eat(b':')?;
-        Some(k)
+        let name = key.get(..N - 1)?;
+        (rest.get(..N - 1)? == name).then_some(())?;
+        first(seen, k)?;
+        self.at += N - 1;
+        self.eat(b':')
     }
 
     /// A dose, read and checked (unit, value, size) as `super::item` checks it.
@@ -489,22 +517,66 @@ impl<'a> Parser<'a> {
         let mut value = None;
         let mut unit = None;
         self.object(|p| {
-            let k = match p.bytes.get(p.at + 1)? {
-                b'v' => p.keyed(0, b"\"value\"")?,
-                _ => p.keyed(1, b"\"unit\"")?,
-            };
-            first(&mut seen, k)?;
-            match k {
-                0 => value = Some(p.num()?),
-                _ => unit = Some(self::unit(p.str()?)?),
+            match p.bytes.get(p.at + 1)? {
+                b'v' => {
+                    p.field(&mut seen, 0, b"\"value\":")?;
+                    value = Some(p.num()?);
+                }
+                _ => {
+                    p.field(&mut seen, 1, b"\"unit\":")?;
+                    unit = Some(p.unit()?);
+                }
             }
             Some(())
         })?;
-        let amount = Amount::new(value?.ratio(i64::MAX)?, unit?);
+        let (value, unit) = (value?, unit?);
+        // A plain whole value up to the unit's cap is in range and plausible: most doses,
+        // decided without the calls below (see `whole_dose_cap`).
+        if let Num::Whole(n) = value {
+            if n >= 1 && n <= whole_dose_cap(unit) {
+                return Some(Amount::new(Ratio::from_int(n as i64), unit));
+            }
+        }
+        let amount = Amount::new(value.ratio(i64::MAX)?, unit);
         match super::implausible_dose(amount) {
             None => Some(amount),
             Some(_) => None,
         }
+    }
+
+    /// `lit` (a whole string, written with its quotes) when it comes next, consumed.
+    #[inline(always)]
+    fn literal<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
+        let next = self.bytes.get(self.at..).and_then(<[u8]>::first_chunk::<N>);
+        let is = next == Some(lit);
+        if is {
+            self.at += N;
+        }
+        is
+    }
+
+    /// A route as `Route::parse` reads it: `"oral"`, most routes, compared whole (quotes
+    /// included, so it is all of the string), without scanning it; any other through
+    /// `Route::parse`.
+    #[inline(always)]
+    fn route(&mut self) -> Option<Route> {
+        if self.literal(b"\"oral\"") {
+            return Some(Route::Oral);
+        }
+        Route::parse(self.str()?)
+    }
+
+    /// A dose's unit as [`unit()`] reads it: the two most common, `"mg"` and `"tablet"`, compared
+    /// whole (as [`Parser::route`] compares `"oral"`); any other through [`unit()`].
+    #[inline(always)]
+    fn unit(&mut self) -> Option<Unit> {
+        if self.literal(b"\"mg\"") {
+            return Some(Unit::Mg);
+        }
+        if self.literal(b"\"tablet\"") {
+            return Some(Unit::Tablet);
+        }
+        self::unit(self.str()?)
     }
 
     /// A number, kept as read: a plain whole one as it is, any other as serde_json reads it.
@@ -542,17 +614,48 @@ impl Num {
     /// `n <= INPUT_CAP` and refuses it otherwise, and `number` accepts a whole `n` in
     /// `(0, max]` as it is. So `1 <= n <= min(max, INPUT_CAP)` is `Ratio::from_int(n)`; any
     /// other number goes through `number` itself.
-    #[inline]
+    ///
+    /// The first case is inlined (`max` is a constant at each call, so its test is two
+    /// comparisons); the others are not.
+    #[inline(always)]
     fn ratio(self, max: i64) -> Option<Ratio> {
         match self {
             Num::Whole(n) if n >= 1 && n as i128 <= INPUT_CAP && n <= max as u64 => {
                 Some(Ratio::from_int(n as i64))
             }
-            Num::Whole(n) => {
-                super::number(|| "", &serde_json::Value::Number(n.into()), true, max).ok()
-            }
-            Num::Other(v) => super::number(|| "", &v, true, max).ok(),
+            other => other.other_ratio(max),
         }
+    }
+
+    /// [`Num::ratio`] for a number that is not a plain whole one in range.
+    #[inline(never)]
+    fn other_ratio(self, max: i64) -> Option<Ratio> {
+        let v = match self {
+            Num::Whole(n) => serde_json::Value::Number(n.into()),
+            Num::Other(v) => v,
+        };
+        super::number(|| "", &v, true, max).ok()
+    }
+}
+
+/// The largest whole value of a dose in `unit` that `super::implausible_dose` lets through: a
+/// whole `n / 1` in a mass, rate or per-kg unit is `n` times the unit's factor in the base unit
+/// (a 64-bit product, exact), and a dosage unit's is `n` itself; so a dose of `1..=cap` is
+/// plausible. (Checked against `implausible_dose`, either side of each cap, by the test below.)
+#[inline(always)]
+fn whole_dose_cap(unit: Unit) -> u64 {
+    match unit {
+        // 100 g, in mcg.
+        Unit::Mcg => 100_000_000,
+        Unit::Mg => 100_000,
+        Unit::G => 100,
+        // 100000 mcg/h.
+        Unit::McgPerH => 100_000,
+        // 1000 mg/kg, in mcg/kg.
+        Unit::MgPerKg => 1_000,
+        Unit::McgPerKg => 1_000_000,
+        // 1000 units.
+        Unit::Tablet | Unit::Capsule | Unit::Patch | Unit::Ml => 1_000,
     }
 }
 
@@ -584,21 +687,31 @@ fn space_len(rest: &[u8]) -> usize {
 }
 
 /// [`str_len`], with the first two words looked at inline: most strings of a regimen (ids,
-/// units, routes) end within them, and then no call is made.
+/// units, routes) end within them, and then no call is made; for a longer one, the call looks
+/// at what comes after them.
+///
+/// The words are tested with [`special_or_low`], a bit cheaper than [`special`]: when the first
+/// byte it marks is the quote, that is the end; when it is another (a space, say), the call
+/// decides.
 #[inline(always)]
 fn short_str_len(rest: &[u8]) -> Option<usize> {
     if let Some(words) = rest.get(..16) {
         let (first, second) = words.split_at(8);
-        let mut hit = special(u64::from_le_bytes(first.try_into().ok()?));
+        let mut hit = special_or_low(u64::from_le_bytes(first.try_into().ok()?));
         let mut len = 0;
         if hit == 0 {
-            hit = special(u64::from_le_bytes(second.try_into().ok()?));
+            hit = special_or_low(u64::from_le_bytes(second.try_into().ok()?));
             len = 8;
         }
         if hit != 0 {
             len += (hit.trailing_zeros() / 8) as usize;
-            return (words[len] == b'"').then_some(len);
+            if words[len] == b'"' {
+                return Some(len);
+            }
+            return str_len(rest);
         }
+        // Neither word ends it: the call scans on from past them.
+        return Some(str_len(rest.get(16..)?)? + 16);
     }
     str_len(rest)
 }
@@ -654,6 +767,21 @@ fn whole(rest: &[u8]) -> (u64, usize) {
     }
 }
 
+/// [`special`], but marking also a space and `!` (which with the quote and the control
+/// characters are the bytes below 0x23, found by one test rather than two): the first byte it
+/// marks is the first that `special` marks, or a space or `!` before it.
+#[inline(always)]
+fn special_or_low(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let backslash = {
+        let v = w ^ (ONES * u64::from(b'\\'));
+        v.wrapping_sub(ONES) & !v & HIGH
+    };
+    let low = w.wrapping_sub(ONES * 0x23) & !w & HIGH;
+    backslash | low
+}
+
 /// In each byte of `w` that is a quote, a backslash or below 0x20, the high bit, at least for
 /// the first such byte (the lowest: bytes are read little-endian); zero when there is none.
 /// (Bytes past the first such byte may be marked wrongly; only the first is used.)
@@ -665,4 +793,24 @@ fn special(w: u64) -> u64 {
     let backslash = zero(w ^ (ONES * u64::from(b'\\')));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     quote | backslash | control
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `whole_dose_cap` is where `implausible_dose` starts refusing a whole dose, for every unit.
+    #[test]
+    fn whole_dose_caps_agree_with_implausible_dose() {
+        for unit in Unit::ALL {
+            let cap = whole_dose_cap(unit);
+            let dose = |n: u64| Amount::new(Ratio::from_int(n as i64), unit);
+            assert_eq!(super::super::implausible_dose(dose(1)), None, "{unit}");
+            assert_eq!(super::super::implausible_dose(dose(cap)), None, "{unit}");
+            assert!(
+                super::super::implausible_dose(dose(cap + 1)).is_some(),
+                "{unit}"
+            );
+        }
+    }
 }

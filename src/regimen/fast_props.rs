@@ -473,7 +473,7 @@ fn fast_path_answers_as_serde_does() {
             if let (Err(a), Err(b)) = (&into, &want) {
                 prop_assert_eq!(a.to_string(), b.to_string());
             }
-            if fast::parse(&text, &mut Vec::new()).is_some() {
+            if fast::parse(&text, &mut Vec::new(), &mut None).is_some() {
                 handled.fetch_add(1, Ordering::Relaxed);
                 if got.is_ok() {
                     handled_ok.fetch_add(1, Ordering::Relaxed);
@@ -514,12 +514,21 @@ fn fast_path_takes_the_common_shapes() {
         // Items built directly: every field, whole numbers at the caps, units by either lookup.
         r#"{"items":[{"route":"transdermal","days":3650,"dose":{"unit":"mcg/h","value":25},"id":"fentanyl"},{"id":"x","dose":{"value":1000,"unit":"tablet"},"times_per_day":48},{"id":"y","dose":{"value":100000,"unit":"mg"}},{"id":"z","dose":{"value":1000000,"unit":"mcg/kg"}}]}"#,
         r#"{"items":[{"id":"a","dose":{"value":1e3,"unit":" mg "},"times_per_day":1.5,"days":2e1},{"id":"b","dose":{"value":0.5,"unit":"ug/hr"}}]}"#,
+        // Strings ending either side of the words looked at inline, and well past them.
+        r#"{"items":[{"id":"abcdefghijklmno"},{"id":"abcdefghijklmnop"},{"id":"abcdefghijklmnopq"},{"id":"abcdefghijklmnopqrstuvw"},{"id":"abcdefghijklmnopqrstuvwx"},{"id":"acetaminophen-codeine-oral-solution"}]}"#,
+        // Spaces and `!` (marked by the inline test, then looked at again) in strings.
+        r#"{"id":"a b","items":[{"id":"a b"},{"id":"!x"},{"id":"x ! y"},{"id":"abcdefgh ijklmnop!qrst"}]}"#,
+        // Numbers of one, two and more digits, next to a decimal point or an exponent.
+        r#"{"items":[{"id":"a","dose":{"value":10.5,"unit":"mg"},"times_per_day":12,"days":10},{"id":"b","dose":{"value":100,"unit":"g"},"days":1E1},{"id":"c","dose":{"value":99e0,"unit":"mg"}}]}"#,
         // Refused by the checks after reading the id and patient, which come before the items'.
         r#"{"id":" ","items":[{"id":"a"}]}"#,
         r#"{"patient":{"weight_kg":0},"items":[{"id":"a"}]}"#,
     ];
     for text in takes {
-        assert!(fast::parse(text, &mut Vec::new()).is_some(), "{text}");
+        assert!(
+            fast::parse(text, &mut Vec::new(), &mut None).is_some(),
+            "{text}"
+        );
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
     }
     let leaves = [
@@ -545,6 +554,13 @@ fn fast_path_takes_the_common_shapes() {
         r#"[null,null,[]]"#,
         r#"{"items":[{"id":"a"}]"#,
         r#"{"patient":{},"items":null}"#,
+        // An escape or a control character past the words looked at inline, or after a space.
+        r#"{"items":[{"id":"a b\"c"}]}"#,
+        "{\"items\":[{\"id\":\"a !\u{1}\"}]}",
+        r#"{"items":[{"id":"abcdefghijklmnopq\"r"}]}"#,
+        r#"{"items":[{"id":"abcdefghijklmnopqrstuvwxyz\u0041"}]}"#,
+        "{\"items\":[{\"id\":\"abcdefghijklmnopqrstuvw\u{1f}\"}]}",
+        r#"{"items":[{"id":"a","days":10.5}]}"#,
         // Items the checks refuse: serde's reading names them.
         r#"{"items":[{"id":"a","dose":{"value":-1,"unit":"mg"}}]}"#,
         r#"{"items":[{"id":"a","dose":{"value":1,"unit":"mgg"}}]}"#,
@@ -553,6 +569,8 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":1001,"unit":"tablet"}}]}"#,
         r#"{"items":[{"id":"a","dose":{"value":100001,"unit":"mg"}}]}"#,
         r#"{"items":[{"id":"a","dose":{"value":1000001,"unit":"mcg/kg"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":101,"unit":"g"}}]}"#,
+        r#"{"items":[{"id":"a","dose":{"value":1001,"unit":"mg/kg"}}]}"#,
         r#"{"items":[{"id":"a","times_per_day":49}]}"#,
         r#"{"items":[{"id":"a","times_per_day":0}]}"#,
         r#"{"items":[{"id":"a","days":3651}]}"#,
@@ -561,7 +579,10 @@ fn fast_path_takes_the_common_shapes() {
         r#"{"items":[{"id":"a","dose":{"value":1,"unit":"MG"}}]}"#,
     ];
     for text in leaves {
-        assert!(fast::parse(text, &mut Vec::new()).is_none(), "{text}");
+        assert!(
+            fast::parse(text, &mut Vec::new(), &mut None).is_none(),
+            "{text}"
+        );
         assert_eq!(Regimen::from_json(text), Regimen::from_json_serde(text));
     }
     // Read in turn into one regimen, longer lists after shorter ones and the other way round,
