@@ -20,7 +20,7 @@ pub const LOINC: &str = "http://loinc.org";
 pub const SNOMED: &str = "http://snomed.info/sct";
 
 /// An array, or one element standing for an array of one. Each element is read on its own; an
-/// error starts with the element's path (`[0].timing: ...`), which [`super::typed`] joins to
+/// error starts with the element's path (`[0].timing: ...`), which `read::typed` joins to
 /// the path of the field.
 fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where

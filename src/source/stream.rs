@@ -80,7 +80,7 @@ impl RulesFile {
     }
 }
 
-/// Size of the blocks [`stream_blocks`] reads.
+/// Size of the blocks [`stream_rules`] reads.
 const BLOCK: usize = 1 << 20;
 
 /// Calls `each` with every rule of the JSON array `reader` holds, reading it in blocks of

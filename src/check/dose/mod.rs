@@ -100,7 +100,7 @@ pub(crate) mod checks {
     }
 
     /// The bits of the checks, by name: what the dose stage passes around (a test holds them
-    /// equal to [`bit`] of the names).
+    /// equal to the bit of each name, its place in `ORDER`).
     pub(crate) mod bits {
         /// [`super::DOSE_LIMIT`].
         pub const DOSE_LIMIT: u8 = 1 << 0;
