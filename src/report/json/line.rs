@@ -368,10 +368,12 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     };
     let input = f.input();
     let (items, ranks) = f.items_ranked();
+    let rest_exact = f.rest_exact();
     let id = IdParts {
         rule,
         items,
         ranks,
+        rest_exact,
         about: about.map(|a| a.1),
     };
     // The id's parts are written again (items, rule, condition or allergy); the input once.
@@ -386,7 +388,12 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
             if k > 0 {
                 w.raw(",");
             }
-            if k < 2 && ranks[k].is_exact() {
+            let exact = if k < 2 {
+                ranks[k].is_exact()
+            } else {
+                rest_exact
+            };
+            if exact {
                 w.id(item);
             } else {
                 w.str(item);
@@ -479,6 +486,7 @@ fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
         rule: f.rule(),
         items,
         ranks,
+        rest_exact: f.rest_exact(),
         about: f.condition_ranked().or(f.allergy_ranked()),
     };
     o.window(id_room(id) + 2 + Window::SLACK, |w| {
@@ -489,13 +497,15 @@ fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
 }
 
 /// The parts of [`Finding::id`], read from the finding once by the caller: the rule, the items
-/// and the ranks of the first two ([`Finding::items_ranked`]), and the condition or allergy it
-/// is about.
+/// and the ranks of the first two ([`Finding::items_ranked`]), whether the others are ids of
+/// the knowledge base, and the condition or allergy it is about.
 #[derive(Clone, Copy)]
 struct IdParts<'f> {
     rule: &'f str,
     items: &'f [&'f str],
     ranks: [Rank; 2],
+    /// [`Finding::rest_exact`]: the items past the second are ids of the knowledge base.
+    rest_exact: bool,
     about: Option<(&'f str, Rank)>,
 }
 
@@ -527,7 +537,13 @@ fn id_pieces(w: &mut Window<'_>, id: IdParts<'_>) {
         if k > 0 {
             w.raw("+");
         }
-        piece(w, item, if k < 2 { id.ranks[k] } else { Rank::UNKNOWN });
+        if k < 2 {
+            piece(w, item, id.ranks[k]);
+        } else if id.rest_exact {
+            w.id_piece(item);
+        } else {
+            w.escaped(item);
+        }
     }
     if let Some((c, rank)) = id.about {
         w.raw("@");
