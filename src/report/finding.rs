@@ -638,6 +638,22 @@ impl<'a> Finding<'a> {
         Ok(())
     }
 
+    /// A number that stands for the finding's origin while the knowledge base lives: the
+    /// address of its rule, limit, threshold or monitoring requirement, or a built-in check's
+    /// place, with which of these it is in the top byte; never 0. The origin determines
+    /// [`Finding::rule`] and [`Finding::evidence`] (and the texts a rule gives), so the line
+    /// writer keys a finding's bytes by this instead of reading those through the origin.
+    #[inline]
+    pub(crate) fn origin_key(&self) -> u64 {
+        match self.origin {
+            Source::Rule(r) => r as *const Rule as u64 | 1 << 56,
+            Source::DoseLimit(l) => l as *const DoseLimit as u64 | 2 << 56,
+            Source::MmeThreshold(t) => t as *const MmeThreshold as u64 | 3 << 56,
+            Source::Monitoring(m) => m as *const Monitoring as u64 | 4 << 56,
+            Source::Builtin(at) => u64::from(at) | 5 << 56,
+        }
+    }
+
     pub(crate) fn condition_ranked(&self) -> Option<(&'a str, Rank)> {
         match self.words {
             Words::Condition(c, r) => Some((c, r)),

@@ -176,10 +176,11 @@ fn exact(rank: Rank) -> Option<u64> {
     rank.known().filter(|_| rank.is_exact()).map(u64::from)
 }
 
-/// What determines a finding's bytes, when nothing else does: its rule (by the address and
-/// length of its id, a text of the knowledge base or the checker's own), kind, severity and
-/// evidence, one or two items and the condition or allergy it is about, each by an exact rank;
-/// with `texts`, the rule's own texts, which its id stands for too. `None` for a finding with
+/// What determines a finding's bytes, when nothing else does: its origin
+/// ([`Finding::origin_key`], which stands for its rule's id and evidence and, with `texts`,
+/// the rule's own texts), kind, severity, one or two items and the condition or allergy it is
+/// about, each by an exact rank. (Keyed by the rule's id and evidence instead, read through
+/// the origin, the key cost about 15 instructions a finding more.) `None` for a finding with
 /// numbers, an override, an input as given or more items, and with `texts`, for one whose
 /// words are written from parts or come with a monitoring requirement of an item's own.
 fn finding_key(f: &Finding<'_>, texts: bool) -> Option<Key> {
@@ -200,14 +201,10 @@ fn finding_key(f: &Finding<'_>, texts: bool) -> Option<Key> {
         (None, Some((_, a))) => 2 << 32 | exact(a)?,
         (None, None) => 0,
     };
-    let rule = f.rule();
-    let evidence = f.evidence().map_or(0xFF, |e| e as u64);
     Some([
-        rule.as_ptr() as u64,
-        rule.len() as u64
-            | (f.kind as u64) << 32
+        f.origin_key(),
+        (f.kind as u64) << 32
             | (f.severity as u64) << 40
-            | evidence << 48
             | (items.len() as u64) << 56
             | u64::from(texts) << 62,
         ranks,

@@ -5,7 +5,7 @@
 //! same skipped entry (`no dose given` for the same item) on line after line: the bundled bench
 //! regimens write about 16 findings a line, of which about five in six were written, byte for
 //! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
-//! compare (the address of its rule's id, ranks, small enums; see `line::finding_key` and
+//! compare (the address of its rule, ranks, small enums; see `line::finding_key` and
 //! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring (of
 //! [`COMPACT_RING`] or [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys in sets of
 //! [`WAYS`], and copies them whole the next time. When lines share few pieces (random regimens
@@ -62,7 +62,7 @@ const ROUND: u32 = 1024;
 const REST: u32 = 32 * 1024;
 
 /// What determines a piece's bytes, packed into four words; never all zeros (the first word is
-/// the address of a text).
+/// never 0).
 pub(super) type Key = [u64; 4];
 
 /// The places of one set: where each key's piece is in the ring.
