@@ -7,10 +7,10 @@
 //! byte, on an earlier line. Such a piece is determined by a few things that are cheap to
 //! compare (the address of its rule, ranks, small enums; see `line::finding_key` and
 //! `line::skipped_key`), so the writer keeps the bytes it wrote for each in a ring (of
-//! [`COMPACT_RING`] or [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys in sets of
-//! [`WAYS`], and copies them whole the next time. When lines share few pieces (random regimens
-//! on a large knowledge base), looking costs more than it saves, so a round of lookups that
-//! recalls too few is followed by a rest (see [`ROUND`]).
+//! [`COMPACT_RING`] or [`FULL_RING`] bytes), found through a table of [`SLOTS`] keys, and copies
+//! them whole the next time. When lines share few pieces (random regimens on a large knowledge
+//! base), looking costs more than it saves, so a round of lookups that recalls too few is
+//! followed by a rest (see [`ROUND`]).
 //!
 //! Addresses stand for texts only while the knowledge base they point into lives, so pieces are
 //! recalled only while a [`Recall`] guard for that knowledge base's model lives on the thread:
@@ -37,17 +37,16 @@ pub(crate) const FULL_RING: usize = 1 << 21;
 /// Bytes of the ring for compact lines: about 1,000 compact findings (see [`FULL_RING`]).
 pub(crate) const COMPACT_RING: usize = 1 << 18;
 
-/// Keys in the table (a power of two), in sets of [`WAYS`]: a key has one set, and a newer
-/// piece takes the place of the set's oldest.
+/// Keys in the table (a power of two): a key has one place, a newer piece takes it.
+///
+/// So a piece still in the ring is sometimes not found, its place taken by a later piece of
+/// another key. Two places a key in the same room (sets of two, both tested without a branch)
+/// found about 2,400 more of the bench's 37,000 compact pieces and cut about 250 instructions
+/// a compact line and 1,450 a full one, but timed in turn it was slower, 10 of 12 pairs of
+/// compact runs by 2-3 %: the pieces it adds are the older ones, further back in the ring
+/// and less often still in cache, and each lookup reads an 88-byte set. Four places a key:
+/// slower still.
 const SLOTS: usize = 1 << 12;
-
-/// Keys in a set. With one place a key (as before), a piece still in the ring was often no
-/// longer found, its place taken by a later piece of another key: the compact ring holds
-/// about 1,300 pieces, so the table's 4,096 places filled unevenly. Two places a key, in the
-/// same room, found 2,400 more of the bench's 37,000 pieces (of compact lines); writing one
-/// afresh and keeping it costs several times what looking at a second place does. (`get` and
-/// `keep` are written for two.)
-const WAYS: usize = 2;
 
 /// The longest piece kept (a compact finding of two items is under 400 bytes, a full one
 /// rarely over 2,000).
@@ -65,14 +64,13 @@ const REST: u32 = 32 * 1024;
 /// never 0).
 pub(super) type Key = [u64; 4];
 
-/// The places of one set: where each key's piece is in the ring.
+/// One piece in the ring.
 #[derive(Clone, Copy, Default)]
-struct Set {
-    keys: [Key; WAYS],
-    /// Where each piece starts, counted in all bytes ever written to the ring.
-    at: [u64; WAYS],
-    /// Each piece's length, 0 for a place not taken (its key is all zeros).
-    len: [u32; WAYS],
+struct Slot {
+    key: Key,
+    /// Where the piece starts, counted in all bytes ever written to the ring.
+    at: u64,
+    len: u32,
 }
 
 /// The pieces of one knowledge base's model kept on a thread.
@@ -80,9 +78,9 @@ struct Set {
 pub(super) struct Recent {
     /// The address of the model, 0 when no [`Recall`] guard lives.
     model: usize,
-    /// [`SLOTS`] keys in sets of [`WAYS`], allocated when the first piece is kept.
-    sets: Vec<Set>,
-    /// `size` bytes at most, reserved with `sets` and filled as pieces are kept.
+    /// [`SLOTS`] keys, allocated when the first piece is kept.
+    slots: Vec<Slot>,
+    /// `size` bytes at most, reserved with `slots` and filled as pieces are kept.
     ring: Vec<u8>,
     /// The ring's bytes ([`COMPACT_RING`] or [`FULL_RING`]).
     size: usize,
@@ -149,13 +147,12 @@ pub(super) fn with<T>(model: &Model, f: impl FnOnce(Option<&mut Recent>) -> T) -
 }
 
 impl Recent {
-    /// The table's set for `key`.
+    /// The table's place for `key`.
     #[inline(always)]
     fn place(key: &Key) -> usize {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        const SETS: usize = SLOTS / WAYS;
         let h = key[0] ^ key[1].rotate_left(23) ^ key[2].wrapping_mul(K) ^ key[3].rotate_left(41);
-        (h.wrapping_mul(K) >> (64 - SETS.trailing_zeros())) as usize
+        (h.wrapping_mul(K) >> (64 - SLOTS.trailing_zeros())) as usize
     }
 
     /// False while pieces are written without looking (after a round that recalled too few):
@@ -170,9 +167,8 @@ impl Recent {
         false
     }
 
-    /// The bytes kept for `key`, when they are still in the ring. (Inlined into the writers:
-    /// called, it measured 25 instructions a lookup more.)
-    #[inline(always)]
+    /// The bytes kept for `key`, when they are still in the ring.
+    #[inline]
     pub(super) fn get(&self, key: &Key) -> Option<&[u8]> {
         let looked = self.looked.get() + 1;
         if looked == ROUND {
@@ -184,31 +180,24 @@ impl Recent {
         } else {
             self.looked.set(looked);
         }
-        let set = self.sets.get(Recent::place(key))?;
-        // A key may also be in a place whose piece the ring has written over since. Both
-        // places are tested without a branch on either (`&`, not `&&`): which one holds the
-        // key is data the processor cannot guess.
-        let held = |w: usize| (set.keys[w] == *key) & (self.at - set.at[w] <= self.size as u64);
-        let (first, second) = (held(0), held(1));
-        if !(first | second) {
+        let slot = self.slots.get(Recent::place(key))?;
+        if slot.key != *key || self.at - slot.at > self.size as u64 {
             return None;
         }
-        let way = usize::from(!first);
-        let at = set.at[way];
         self.found.set(self.found.get() + 1);
-        let start = (at % self.size as u64) as usize;
-        self.ring.get(start..start + set.len[way] as usize)
+        let start = (slot.at % self.size as u64) as usize;
+        self.ring.get(start..start + slot.len as usize)
     }
 
     /// Keeps `bytes` as the piece of `key`.
     #[inline(never)]
     pub(super) fn put(&mut self, key: Key, bytes: &[u8]) {
         let n = bytes.len();
-        if n == 0 || n > LONGEST {
+        if n > LONGEST {
             return;
         }
-        if self.sets.is_empty() {
-            self.sets = vec![Set::default(); SLOTS / WAYS];
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
             // Filled as pieces come, not zeroed first: 2 MiB of zeroes for each run measured
             // more than a thousand instructions a line of a 2,000-line run.
             self.ring = Vec::with_capacity(self.size);
@@ -232,18 +221,14 @@ impl Recent {
         self.keep(key, n);
     }
 
-    /// Points a place of `key`'s set at the `n` bytes just put in the ring at `at`: a place not
-    /// taken, or that of the older piece, which the ring writes over first. A key is kept only
-    /// after it was not found, so the set holds no other place of it still in the ring.
+    /// Points `key`'s slot at the `n` bytes just put in the ring at `at`.
     #[inline(always)]
     fn keep(&mut self, key: Key, n: usize) {
-        let set = &mut self.sets[Recent::place(&key)];
-        // The first place is taken first (a piece is never empty, so a place not taken has
-        // length 0); then the one further back in the ring.
-        let way = usize::from(set.len[0] != 0 && set.at[1] <= set.at[0]);
-        set.keys[way] = key;
-        set.at[way] = self.at;
-        set.len[way] = n as u32;
+        self.slots[Recent::place(&key)] = Slot {
+            key,
+            at: self.at,
+            len: n as u32,
+        };
         self.at += n as u64;
     }
 }
@@ -281,29 +266,6 @@ mod tests {
         let last = [7, (RING / 1000) as u64, 0, 0];
         assert_eq!(r.get(&last), Some(&other[..]));
         assert_eq!(r.ring[..1000], other[..]);
-    }
-
-    #[test]
-    fn two_keys_of_one_set_are_both_recalled() {
-        let mut r = recent();
-        let a = [9, 0, 0, 0];
-        let b = (1..)
-            .map(|i| [9, i, 0, 0])
-            .find(|k| Recent::place(k) == Recent::place(&a))
-            .expect("another key of the set");
-        r.put(a, b"a");
-        r.put(b, b"b");
-        assert_eq!(r.get(&a), Some(&b"a"[..]));
-        assert_eq!(r.get(&b), Some(&b"b"[..]));
-        // A third takes the place of the oldest, the first.
-        let c = (b[1] + 1..)
-            .map(|i| [9, i, 0, 0])
-            .find(|k| Recent::place(k) == Recent::place(&a))
-            .expect("a third key of the set");
-        r.put(c, b"c");
-        assert_eq!(r.get(&a), None);
-        assert_eq!(r.get(&b), Some(&b"b"[..]));
-        assert_eq!(r.get(&c), Some(&b"c"[..]));
     }
 
     #[test]
