@@ -107,6 +107,9 @@ pub(crate) enum Items<'a> {
     Many {
         ids: Box<[&'a str]>,
         first: [Rank; 2],
+        /// Whether every item's rank was exact: all are ids of the knowledge base, which the
+        /// line writer then copies without the escape scan.
+        exact: bool,
     },
 }
 
@@ -155,7 +158,8 @@ impl<'a> Items<'a> {
 
     /// Any number of items, sorted and without repeats; `list` is left empty.
     pub(crate) fn collect_in(list: &mut Vec<(&'a str, Rank)>) -> Items<'a> {
-        if list.iter().all(|x| x.1.is_exact()) {
+        let exact = list.iter().all(|x| x.1.is_exact());
+        if exact {
             // As nearly always: exact ranks order like the ids and are equal only for equal
             // ids, so the numbers alone sort them and find the repeats.
             list.sort_unstable_by_key(|x| x.1.known());
@@ -170,6 +174,7 @@ impl<'a> Items<'a> {
             _ => Items::Many {
                 ids: list.iter().map(|x| x.0).collect(),
                 first: [list[0].1, list[1].1],
+                exact,
             },
         };
         list.clear();
@@ -431,7 +436,17 @@ impl<'a> Finding<'a> {
     pub(crate) fn items_ranked(&self) -> (&[&'a str], [Rank; 2]) {
         match &self.items {
             Items::Few { len, ids, ranks } => (&ids[..*len as usize], *ranks),
-            Items::Many { ids, first } => (ids, *first),
+            Items::Many { ids, first, .. } => (ids, *first),
+        }
+    }
+
+    /// True when every item past the second (if any) is an id of the knowledge base (its rank
+    /// was exact), so that, like the first two with exact ranks, it needs no JSON escape.
+    #[inline]
+    pub(crate) fn rest_exact(&self) -> bool {
+        match &self.items {
+            Items::Few { .. } => true,
+            Items::Many { exact, .. } => *exact,
         }
     }
 
@@ -621,6 +636,22 @@ impl<'a> Finding<'a> {
             out.write_str(c)?;
         }
         Ok(())
+    }
+
+    /// A number that stands for the finding's origin while the knowledge base lives: the
+    /// address of its rule, limit, threshold or monitoring requirement, or a built-in check's
+    /// place, with which of these it is in the top byte; never 0. The origin determines
+    /// [`Finding::rule`] and [`Finding::evidence`] (and the texts a rule gives), so the line
+    /// writer keys a finding's bytes by this instead of reading those through the origin.
+    #[inline]
+    pub(crate) fn origin_key(&self) -> u64 {
+        match self.origin {
+            Source::Rule(r) => r as *const Rule as u64 | 1 << 56,
+            Source::DoseLimit(l) => l as *const DoseLimit as u64 | 2 << 56,
+            Source::MmeThreshold(t) => t as *const MmeThreshold as u64 | 3 << 56,
+            Source::Monitoring(m) => m as *const Monitoring as u64 | 4 << 56,
+            Source::Builtin(at) => u64::from(at) | 5 << 56,
+        }
     }
 
     pub(crate) fn condition_ranked(&self) -> Option<(&'a str, Rank)> {

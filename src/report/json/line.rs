@@ -176,10 +176,11 @@ fn exact(rank: Rank) -> Option<u64> {
     rank.known().filter(|_| rank.is_exact()).map(u64::from)
 }
 
-/// What determines a finding's bytes, when nothing else does: its rule (by the address and
-/// length of its id, a text of the knowledge base or the checker's own), kind, severity and
-/// evidence, one or two items and the condition or allergy it is about, each by an exact rank;
-/// with `texts`, the rule's own texts, which its id stands for too. `None` for a finding with
+/// What determines a finding's bytes, when nothing else does: its origin
+/// ([`Finding::origin_key`], which stands for its rule's id and evidence and, with `texts`,
+/// the rule's own texts), kind, severity, one or two items and the condition or allergy it is
+/// about, each by an exact rank. (Keyed by the rule's id and evidence instead, read through
+/// the origin, the key cost about 15 instructions a finding more.) `None` for a finding with
 /// numbers, an override, an input as given or more items, and with `texts`, for one whose
 /// words are written from parts or come with a monitoring requirement of an item's own.
 fn finding_key(f: &Finding<'_>, texts: bool) -> Option<Key> {
@@ -200,14 +201,10 @@ fn finding_key(f: &Finding<'_>, texts: bool) -> Option<Key> {
         (None, Some((_, a))) => 2 << 32 | exact(a)?,
         (None, None) => 0,
     };
-    let rule = f.rule();
-    let evidence = f.evidence().map_or(0xFF, |e| e as u64);
     Some([
-        rule.as_ptr() as u64,
-        rule.len() as u64
-            | (f.kind as u64) << 32
+        f.origin_key(),
+        (f.kind as u64) << 32
             | (f.severity as u64) << 40
-            | evidence << 48
             | (items.len() as u64) << 56
             | u64::from(texts) << 62,
         ranks,
@@ -244,27 +241,22 @@ fn escaped(s: &str) -> usize {
 }
 
 /// `,"counts":{...}`: the count of each severity, keys in alphabetical order (as serde_json
-/// writes the map), through one [`Window`].
+/// writes the map), through one [`Window`]. The findings are counted here by the severity's
+/// place in [`Severity::ALL`], not through `Report::counts` (which searches its list for each
+/// finding's severity), and each key with the punctuation before it is one padded piece of
+/// [`Words`]: counted that way and written as five strings and five numbers, with the digits'
+/// count worked out for each, the counts cost about 500 instructions a compact line more.
 fn counts<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
-    /// `Report::counts` by the alphabetical order of the severities' words.
-    const SORTED: [usize; 5] = [0, 4, 1, 3, 2];
-    let counts = r.counts();
-    debug_assert!(
-        SORTED
-            .windows(2)
-            .all(|p| { counts[p[0]].0.as_str() < counts[p[1]].0.as_str() })
-    );
-    // Keys and punctuation (under 80 bytes) and five numbers of at most twenty digits.
-    o.window(80 + 5 * 20 + Window::SLACK, |w| {
-        w.raw(",\"counts\":{");
-        for (i, at) in SORTED.into_iter().enumerate() {
-            let (severity, n) = counts[at];
-            if i > 0 {
-                w.raw(",");
-            }
-            w.id(severity.as_str());
-            w.raw(":");
-            w.u64(n as u64);
+    let mut counts = [0usize; Severity::ALL.len()];
+    for f in &r.findings {
+        counts[f.severity as usize] += 1;
+    }
+    let words = words();
+    // Five keys padded to 32 bytes, five numbers of at most twenty digits, and the brace.
+    o.window(5 * (32 + 20) + 1 + Window::SLACK, |w| {
+        for (severity, (bytes, len)) in &words.counts {
+            w.padded(bytes, *len as usize);
+            w.u64(counts[*severity as usize] as u64);
         }
         w.raw("}");
     });
@@ -373,10 +365,12 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     };
     let input = f.input();
     let (items, ranks) = f.items_ranked();
+    let rest_exact = f.rest_exact();
     let id = IdParts {
         rule,
         items,
         ranks,
+        rest_exact,
         about: about.map(|a| a.1),
     };
     // The id's parts are written again (items, rule, condition or allergy); the input once.
@@ -391,7 +385,12 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
             if k > 0 {
                 w.raw(",");
             }
-            if k < 2 && ranks[k].is_exact() {
+            let exact = if k < 2 {
+                ranks[k].is_exact()
+            } else {
+                rest_exact
+            };
+            if exact {
                 w.id(item);
             } else {
                 w.str(item);
@@ -429,6 +428,9 @@ struct Words {
     kind_severity: [[([u8; 80], u8); Severity::ALL.len()]; FindingKind::ALL.len()],
     /// `,"evidence":"established"` by evidence level.
     evidence: [([u8; 32], u8); Evidence::ALL.len()],
+    /// `"contraindicated":` and the other severities' keys of the counts, in alphabetical
+    /// order, each with the comma before it (the first with `,"counts":{`), and the severity.
+    counts: [(Severity, ([u8; 32], u8)); Severity::ALL.len()],
 }
 
 /// [`Words`], made on first use.
@@ -447,6 +449,7 @@ fn words() -> &'static Words {
         let mut words = Words {
             kind_severity: [[([0; 80], 0); Severity::ALL.len()]; FindingKind::ALL.len()],
             evidence: [([0; 32], 0); Evidence::ALL.len()],
+            counts: [(Severity::Info, ([0; 32], 0)); Severity::ALL.len()],
         };
         for &kind in FindingKind::ALL {
             for &severity in Severity::ALL {
@@ -462,6 +465,13 @@ fn words() -> &'static Words {
         for &e in Evidence::ALL {
             words.evidence[e as usize] = padded(&[",\"evidence\":\"", e.as_str(), "\""]);
         }
+        let mut sorted: [Severity; Severity::ALL.len()] =
+            Severity::ALL.try_into().expect("every severity");
+        sorted.sort_by_key(|s| s.as_str());
+        for (i, &s) in sorted.iter().enumerate() {
+            let before = if i == 0 { ",\"counts\":{\"" } else { ",\"" };
+            words.counts[i] = (s, padded(&[before, s.as_str(), "\":"]));
+        }
         words
     })
 }
@@ -473,6 +483,7 @@ fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
         rule: f.rule(),
         items,
         ranks,
+        rest_exact: f.rest_exact(),
         about: f.condition_ranked().or(f.allergy_ranked()),
     };
     o.window(id_room(id) + 2 + Window::SLACK, |w| {
@@ -483,13 +494,15 @@ fn finding_id(o: &mut Out<'_>, f: &Finding<'_>) {
 }
 
 /// The parts of [`Finding::id`], read from the finding once by the caller: the rule, the items
-/// and the ranks of the first two ([`Finding::items_ranked`]), and the condition or allergy it
-/// is about.
+/// and the ranks of the first two ([`Finding::items_ranked`]), whether the others are ids of
+/// the knowledge base, and the condition or allergy it is about.
 #[derive(Clone, Copy)]
 struct IdParts<'f> {
     rule: &'f str,
     items: &'f [&'f str],
     ranks: [Rank; 2],
+    /// [`Finding::rest_exact`]: the items past the second are ids of the knowledge base.
+    rest_exact: bool,
     about: Option<(&'f str, Rank)>,
 }
 
@@ -521,7 +534,13 @@ fn id_pieces(w: &mut Window<'_>, id: IdParts<'_>) {
         if k > 0 {
             w.raw("+");
         }
-        piece(w, item, if k < 2 { id.ranks[k] } else { Rank::UNKNOWN });
+        if k < 2 {
+            piece(w, item, id.ranks[k]);
+        } else if id.rest_exact {
+            w.id_piece(item);
+        } else {
+            w.escaped(item);
+        }
     }
     if let Some((c, rank)) = id.about {
         w.raw("@");
@@ -678,6 +697,24 @@ fn skipped<const RECALL: bool>(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
         }
         Reason::Dose(r) => r.write_simple(&mut |p, _| reason += p.len()),
     };
+    // A limit's `days` (or `times_per_day`) not given where the limit that applies is a whole
+    // number: not one of `write_simple`'s reasons, since it has a number, but common (one
+    // line in fifteen on the bench), and through `fmt` each cost about 1,800 instructions.
+    // Written as `SkipReason`'s `Display` writes it (`Measure`'s, then `Ratio`'s, for the
+    // number: its integer's digits).
+    let course = match &s.reason {
+        Reason::Dose(SkipReason::NotGiven {
+            kind,
+            chosen: Some((m, band)),
+        }) if m.value.denom() == 1 => u64::try_from(m.value.numer())
+            .ok()
+            .map(|n| (*kind, n, m.unit, *band)),
+        _ => None,
+    };
+    if let Some((kind, _, unit, band)) = course {
+        // The words around the parts are under 60 bytes, the number at most 20.
+        reason = kind.needs().len() + kind.label().len() + unit.len() + band.len() + 80;
+    }
     // `,{"item":`, `,"checks":[`, `],"reason":` and the quotes, under 40 bytes.
     let bound = 40
         + escaped(s.item)
@@ -714,9 +751,21 @@ fn skipped<const RECALL: bool>(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
                 }
             }
             w.raw("\"}");
+        } else if let Some((kind, n, unit, band)) = course {
+            w.raw("\"`");
+            w.id_piece(kind.needs());
+            w.raw("` not given; the ");
+            w.id_piece(kind.label());
+            w.raw(" (");
+            w.u64(n);
+            w.raw(" ");
+            w.id_piece(unit);
+            w.raw(" in band `");
+            w.escaped(band);
+            w.raw("`) was not checked\"}");
         }
     });
-    if !simple {
+    if !simple && course.is_none() {
         if let Reason::Dose(r) = &s.reason {
             o.str_with(|e| fmt::write(e, format_args!("{r}")));
         }
@@ -763,6 +812,44 @@ mod tests {
             "compact form of {text}"
         );
         true
+    }
+
+    /// A limit's `days` or `times_per_day` not given, with a whole limit (written by hand)
+    /// or another (through `fmt`), and a band name that needs an escape: the bytes serde_json
+    /// writes for the entry.
+    #[test]
+    fn a_limit_not_given_is_written_as_serde_json_writes_it() {
+        use super::super::super::words::{LimitKind, SkipReason};
+        use super::super::super::{Measure, Skipped};
+        use super::super::out::Out;
+        use crate::index::Rank;
+        use crate::units::Ratio;
+        let values = [(7, 1), (0, 1), (4000, 1), (5, 2), (-3, 1), (i128::MAX, 1)];
+        for (num, den) in values {
+            for kind in [LimitKind::Days, LimitKind::Daily] {
+                for band in ["adult", "b \"q\" \\ \n"] {
+                    let value = Ratio::new(num, den).unwrap();
+                    let reason = SkipReason::NotGiven {
+                        kind,
+                        chosen: Some((
+                            Measure {
+                                value,
+                                unit: "days",
+                            },
+                            band,
+                        )),
+                    };
+                    let s = Skipped::dose(("x", Rank::UNKNOWN), &["dose-limit"], reason);
+                    for first in [true, false] {
+                        let mut ours = Vec::new();
+                        super::skipped::<false>(&mut Out::new(&mut ours), &s, first);
+                        let theirs = serde_json::to_string(&s).unwrap();
+                        let theirs = if first { theirs } else { format!(",{theirs}") };
+                        assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+                    }
+                }
+            }
+        }
     }
 
     /// Names, ids and override authors with every kind of character that needs an escape.

@@ -296,9 +296,21 @@ impl Window<'_> {
     }
 
     /// The decimal digits of `n`, as serde_json writes them (through `itoa`); twenty bytes at
-    /// most. Written last digit first straight into the room, its length known first.
+    /// most. Written last digit first straight into the room, its length known first; one or
+    /// two digits (the counts of a line, mostly) without working out the length.
     #[inline(always)]
     pub(crate) fn u64(&mut self, mut n: u64) {
+        if n < 10 {
+            self.room[self.at] = b'0' + n as u8;
+            self.at += 1;
+            return;
+        }
+        if n < 100 {
+            self.room[self.at..self.at + 2]
+                .copy_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+            self.at += 2;
+            return;
+        }
         let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
         for d in self.room[self.at..self.at + len].iter_mut().rev() {
             *d = b'0' + (n % 10) as u8;
