@@ -246,9 +246,38 @@ pub struct MonitoringNeed<'a> {
 }
 
 /// Puts `v` in the order of `from` (a permutation: `v[i]` becomes the old `v[from(i)]`), by
-/// swaps, in place.
+/// swaps, in place. Every place is swapped, with itself where its element is already there:
+/// chasing the permutation's cycles instead branched on where each element was, which new
+/// input made the processor guess wrong again and again.
 #[inline]
 fn permute<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
+    const ON_STACK: usize = 64;
+    let n = v.len();
+    if n > ON_STACK {
+        return permute_chasing(v, from);
+    }
+    // Where each original element is now, and which original element each place holds.
+    let mut now = [0u8; ON_STACK];
+    let mut holds = [0u8; ON_STACK];
+    for i in 0..n {
+        now[i] = i as u8;
+        holds[i] = i as u8;
+    }
+    for i in 0..n {
+        let wanted = from(i);
+        let at = now[wanted] as usize;
+        v.swap(i, at);
+        // The element that was at `i` moved to `at`.
+        let moved = holds[i];
+        holds[at] = moved;
+        now[moved as usize] = at as u8;
+        holds[i] = wanted as u8;
+        now[wanted] = i as u8;
+    }
+}
+
+/// [`permute`] for a long list, following the permutation's cycles.
+fn permute_chasing<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
     for i in 0..v.len() {
         let mut j = from(i);
         // Elements before `i` are in place; the one wanted may have been swapped away.
