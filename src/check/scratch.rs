@@ -42,6 +42,8 @@ pub(crate) struct Scratch<'a> {
     pub dosed: Vec<Dosed<'a>>,
     /// Dose checks that could not be made.
     pub skips: Vec<Skip<'a>>,
+    /// Positions of `skips`, sorted.
+    pub order: Vec<u16>,
     /// Items holding each substance.
     pub holders: Vec<Holder<'a>>,
     /// A finding's items, before sorting.
@@ -127,6 +129,7 @@ impl<'a> Scratch<'a> {
             calls: reuse(self.calls),
             dosed: reuse(self.dosed),
             skips: reuse(self.skips),
+            order: keep(self.order),
             holders: reuse(self.holders),
             items: reuse(self.items),
         }

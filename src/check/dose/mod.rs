@@ -231,38 +231,38 @@ impl<'a> Out<'a, '_> {
 
     /// One `skipped` entry per item: its checks in canonical order and its reasons (sorted,
     /// without repeats and joined when the entry is written).
-    fn merged(&mut self) -> Vec<Skipped<'a>> {
+    fn merged(&mut self, order: &mut Vec<u16>) -> Vec<Skipped<'a>> {
         if self.skips.is_empty() {
             return Vec::new();
         }
-        // In item order (then in the order made): sorted in place and then moved out once each,
-        // rather than sorted through positions and taken out behind placeholders, which wrote
-        // and later dropped a placeholder reason per entry.
-        sort_by_item(&mut self.skips);
-        let mut out: Vec<Skipped<'a>> = Vec::with_capacity(self.skips.len());
-        let mut skips = self.skips.drain(..).peekable();
-        while let Some(first) = skips.next() {
-            let same_item = |s: &Skip<'_>| cmp_ids(s.item, s.rank, first.item, first.rank).is_eq();
-            if !skips.peek().is_some_and(same_item) {
-                // As nearly always: one entry for the item.
-                out.push(Skipped::dose(
-                    (first.item, first.rank),
-                    checks::subset(first.check),
-                    first.reason,
-                ));
-                continue;
+        // Sorted through their positions, not by moving the entries (large, for their reasons).
+        let skips = &mut self.skips;
+        order.clear();
+        sort_positions(skips, order);
+        let mut out: Vec<Skipped<'a>> = Vec::with_capacity(skips.len());
+        let mut start = 0;
+        while start < order.len() {
+            let first = order[start] as usize;
+            let item = (skips[first].item, skips[first].rank);
+            let mut end = start + 1;
+            while end < order.len() && {
+                let next = &skips[order[end] as usize];
+                cmp_ids(next.item, next.rank, item.0, item.1).is_eq()
+            } {
+                end += 1;
             }
-            let item = (first.item, first.rank);
-            let mut mask = first.check;
-            let mut reasons = vec![first.reason];
-            while let Some(next) = skips.next_if(same_item) {
-                mask |= next.check;
-                reasons.push(next.reason);
-            }
-            let reason = if reasons[1..].iter().all(|r| r.same_as(&reasons[0])) {
-                reasons.swap_remove(0)
+            let group = &order[start..end];
+            start = end;
+            let mask = group.iter().fold(0, |m, &k| m | skips[k as usize].check);
+            let same = group[1..]
+                .iter()
+                .all(|&k| skips[k as usize].reason.same_as(&skips[first].reason));
+            let mut take =
+                |k: u16| std::mem::replace(&mut skips[k as usize].reason, SkipReason::Fixed(""));
+            let reason = if same {
+                take(group[0])
             } else {
-                SkipReason::Several(reasons.into_boxed_slice())
+                SkipReason::Several(group.iter().map(|&k| take(k)).collect())
             };
             out.push(Skipped::dose(item, checks::subset(mask), reason));
         }
@@ -281,16 +281,27 @@ fn room<T>(needed: bool, n: usize) -> Vec<T> {
     }
 }
 
-/// Puts the skipped checks in the order of their items' ids, keeping the order they were made
-/// in among those of one item (a stable sort: insertion for the few a check makes).
-fn sort_by_item(skips: &mut [Skip<'_>]) {
-    // Items of the knowledge base, as every item with a dose is, have exact ranks, which alone
-    // order them; only a rank that does not tell needs the ids.
-    if skips.iter().all(|s| s.rank.is_exact()) {
-        skips.sort_by_key(|s| s.rank.known());
-    } else {
-        skips.sort_by(|x, y| cmp_ids(x.item, x.rank, y.item, y.rank));
+/// The positions of the skipped checks in the order of their items' ids (then positions).
+fn sort_positions(skips: &[Skip<'_>], order: &mut Vec<u16>) {
+    // Items of the knowledge base, as every item with a dose is, have exact ranks: then the
+    // order is that of the numbers `rank << 16 | position`, sorted on the stack.
+    const ON_STACK: usize = 32;
+    let mut keys = [0u64; ON_STACK];
+    let n = skips.len();
+    if n <= ON_STACK && skips.iter().all(|s| s.rank.is_exact()) {
+        for ((key, s), at) in keys.iter_mut().zip(skips).zip(0u64..) {
+            *key = u64::from(s.rank.known().unwrap_or(u32::MAX)) << 16 | at;
+        }
+        let keys = &mut keys[..n];
+        keys.sort_unstable();
+        order.extend(keys.iter().map(|&k| k as u16));
+        return;
     }
+    order.extend(0..n as u16);
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&skips[a as usize], &skips[b as usize]);
+        cmp_ids(x.item, x.rank, y.item, y.rank).then(a.cmp(&b))
+    });
 }
 
 /// Runs every dose check on the checker's resolved items, adding to its findings; returns the
@@ -333,7 +344,7 @@ pub(crate) fn check<'a>(c: &mut Checker<'a>, regimen: &'a Regimen) -> Vec<Skippe
             &mut spare.items,
         );
     }
-    let skipped = out.merged();
+    let skipped = out.merged(&mut spare.order);
     spare.skips = out.skips;
     spare.dosed = dosed;
     skipped
