@@ -1,5 +1,5 @@
 //! The report as JSON: written straight to the serializer, texts written from their parts as
-//! they go out; and, for one line at a time, written by hand into a byte buffer ([`line`]),
+//! they go out; and, for one line at a time, written by hand into a byte buffer ([`line`](mod@line)),
 //! the same bytes faster.
 
 mod line;
@@ -291,7 +291,7 @@ impl Report<'_> {
     }
 
     /// Writes the report (with `full`, as [`Report::write_json_line`]; without, as
-    /// [`Compact::write_json_line`]) over `buf` from `at`, and answers where it ends. The
+    /// `Compact::write_json_line`) over `buf` from `at`, and answers where it ends. The
     /// bytes of `buf` from `at` on are room to write over (what an earlier run of lines left),
     /// and what is past the answer stays in `buf` as room for the next line (see
     /// `out::Out::over`): the caller cuts `buf` to its written bytes when the run is done.

@@ -74,7 +74,7 @@ fn write<const RECALL: bool>(
     o.raw("]}");
 }
 
-/// The list of findings of [`write`], on its own (as it was compiled when there was one writer:
+/// The list of findings of [`write()`], on its own (as it was compiled when there was one writer:
 /// inlined into `write`, it measured slower).
 #[inline(never)]
 fn findings<const RECALL: bool>(
@@ -350,7 +350,7 @@ fn finding<const RECALL: bool>(
 
 /// The start of a finding, all but the texts and the numbers (in the compact form, all but
 /// the numbers): its id, kind, severity, items, rule, condition, allergy or input, and (when
-/// not `texts`) evidence, written through one [`Window`](super::out::Window).
+/// not `texts`) evidence, written through one [`Window`].
 fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     /// Enough for the keys, punctuation and vocabulary words (under 150 bytes), and the
     /// padding of [`Words`] past them.

@@ -248,7 +248,8 @@ impl Window<'_> {
     /// The most bytes [`Window::f64`] writes (serde_json's longest float is 24 bytes).
     pub(crate) const FLOAT: usize = 32;
 
-    /// As [`Out::f64`] ([`Window::FLOAT`] bytes at most).
+    /// A float as serde_json writes it, `null` when it is not finite ([`Window::FLOAT`] bytes at
+    /// most).
     #[inline]
     pub(crate) fn f64(&mut self, v: f64) {
         if !v.is_finite() {
