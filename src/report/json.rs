@@ -1,6 +1,6 @@
 //! The report as JSON: written straight to the serializer, texts written from their parts as
-//! they go out; and, for one line at a time, written by hand into a byte buffer ([`line`](mod@line)),
-//! the same bytes faster.
+//! they go out; and, for one line at a time, written by hand into a byte buffer
+//! ([`line`](mod@line)), the same bytes faster.
 
 mod line;
 mod out;
