@@ -365,12 +365,11 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
     };
     let input = f.input();
     let (items, ranks) = f.items_ranked();
-    let rest_exact = f.rest_exact();
     let id = IdParts {
         rule,
         items,
         ranks,
-        rest_exact,
+        rest_exact: f.rest_exact(),
         about: about.map(|a| a.1),
     };
     // The id's parts are written again (items, rule, condition or allergy); the input once.
@@ -385,12 +384,7 @@ fn head<const RECALL: bool>(o: &mut Out<'_>, f: &Finding<'_>, texts: bool) {
             if k > 0 {
                 w.raw(",");
             }
-            let exact = if k < 2 {
-                ranks[k].is_exact()
-            } else {
-                rest_exact
-            };
-            if exact {
+            if id.item_exact(k) {
                 w.id(item);
             } else {
                 w.str(item);
@@ -506,6 +500,18 @@ struct IdParts<'f> {
     about: Option<(&'f str, Rank)>,
 }
 
+impl IdParts<'_> {
+    /// True when item `k` is an id of the knowledge base, written without the escape scan: by
+    /// its rank for the first two, by [`IdParts::rest_exact`] for the others.
+    #[inline(always)]
+    fn item_exact(&self, k: usize) -> bool {
+        match self.ranks.get(k) {
+            Some(rank) => rank.is_exact(),
+            None => self.rest_exact,
+        }
+    }
+}
+
 /// Room for the inside of [`Finding::id`], counting six bytes for each byte of an item,
 /// condition or allergy (as an escape may need) and the separators.
 fn id_room(id: IdParts<'_>) -> usize {
@@ -521,8 +527,8 @@ fn id_room(id: IdParts<'_>) -> usize {
 /// position stays in a register in [`head`].
 #[inline(always)]
 fn id_pieces(w: &mut Window<'_>, id: IdParts<'_>) {
-    let piece = |w: &mut Window<'_>, s: &str, rank: Rank| {
-        if rank.is_exact() {
+    let piece = |w: &mut Window<'_>, s: &str, exact: bool| {
+        if exact {
             w.id_piece(s);
         } else {
             w.escaped(s);
@@ -534,17 +540,11 @@ fn id_pieces(w: &mut Window<'_>, id: IdParts<'_>) {
         if k > 0 {
             w.raw("+");
         }
-        if k < 2 {
-            piece(w, item, id.ranks[k]);
-        } else if id.rest_exact {
-            w.id_piece(item);
-        } else {
-            w.escaped(item);
-        }
+        piece(w, item, id.item_exact(k));
     }
     if let Some((c, rank)) = id.about {
         w.raw("@");
-        piece(w, c, rank);
+        piece(w, c, rank.is_exact());
     }
 }
 
