@@ -251,14 +251,15 @@ pub struct MonitoringNeed<'a> {
 /// input made the processor guess wrong again and again.
 #[inline]
 fn permute<T>(v: &mut [T], from: impl Fn(usize) -> usize) {
-    const ON_STACK: usize = 64;
+    /// Most elements put in place this way: their positions are bytes on the stack.
+    const TRACKED: usize = 64;
     let n = v.len();
-    if n > ON_STACK {
+    if n > TRACKED {
         return permute_chasing(v, from);
     }
     // Where each original element is now, and which original element each place holds.
-    let mut now = [0u8; ON_STACK];
-    let mut holds = [0u8; ON_STACK];
+    let mut now = [0u8; TRACKED];
+    let mut holds = [0u8; TRACKED];
     for i in 0..n {
         now[i] = i as u8;
         holds[i] = i as u8;
@@ -504,19 +505,25 @@ impl<'a> Report<'a> {
 
     /// Counts of findings by severity.
     pub fn counts(&self) -> [(Severity, usize); 5] {
-        let mut counts = [
-            (Severity::Contraindicated, 0),
-            (Severity::Major, 0),
-            (Severity::Moderate, 0),
-            (Severity::Minor, 0),
-            (Severity::Info, 0),
-        ];
+        let by = self.counts_by_severity();
+        [
+            Severity::Contraindicated,
+            Severity::Major,
+            Severity::Moderate,
+            Severity::Minor,
+            Severity::Info,
+        ]
+        .map(|s| (s, by[s as usize]))
+    }
+
+    /// The number of findings of each severity, by the severity's place in [`Severity::ALL`]
+    /// (its value as a number): one pass, no search.
+    pub(crate) fn counts_by_severity(&self) -> [usize; Severity::ALL.len()] {
+        let mut by = [0; Severity::ALL.len()];
         for f in &self.findings {
-            if let Some(c) = counts.iter_mut().find(|c| c.0 == f.severity) {
-                c.1 += 1;
-            }
+            by[f.severity as usize] += 1;
         }
-        counts
+        by
     }
 
     /// The report without its texts, for screening many regimens: `id`, `status`,

@@ -241,16 +241,13 @@ fn escaped(s: &str) -> usize {
 }
 
 /// `,"counts":{...}`: the count of each severity, keys in alphabetical order (as serde_json
-/// writes the map), through one [`Window`]. The findings are counted here by the severity's
-/// place in [`Severity::ALL`], not through `Report::counts` (which searches its list for each
-/// finding's severity), and each key with the punctuation before it is one padded piece of
-/// [`Words`]: counted that way and written as five strings and five numbers, with the digits'
-/// count worked out for each, the counts cost about 500 instructions a compact line more.
+/// writes the map), through one [`Window`]. The findings are counted by the severity's place
+/// in [`Severity::ALL`] ([`Report::counts_by_severity`]), and each key with the punctuation
+/// before it is one padded piece of [`Words`]: counted by a search for each finding's severity
+/// and written as five strings and five numbers, with the digits' count worked out for each,
+/// the counts cost about 500 instructions a compact line more.
 fn counts<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
-    let mut counts = [0usize; Severity::ALL.len()];
-    for f in &r.findings {
-        counts[f.severity as usize] += 1;
-    }
+    let counts = r.counts_by_severity();
     let words = words();
     // Five keys padded to 32 bytes, five numbers of at most twenty digits, and the brace.
     o.window(5 * (32 + 20) + 1 + Window::SLACK, |w| {
