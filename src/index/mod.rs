@@ -6,6 +6,7 @@
 //! pair, whatever classes the rules were written on.
 
 pub(crate) mod dose;
+mod names;
 mod pairs;
 mod ranks;
 
@@ -18,6 +19,7 @@ use crate::model::{
 };
 use crate::vocab::{Route, builtin};
 
+use names::NameTable;
 use pairs::PairTable;
 pub use ranks::{Rank, cmp_ids, cmp_ranked};
 
@@ -156,8 +158,9 @@ impl PartnerColumn {
 /// The compiled index.
 #[derive(Debug)]
 pub struct Index {
-    /// Every name key (bytes, so a lookup need not check UTF-8 again) to its concept.
-    names: FxHashMap<Box<[u8]>, ConceptId>,
+    /// Every name key (bytes, so a lookup need not check UTF-8 again) to its concept
+    /// (`names.rs`).
+    names: NameTable,
     /// Each concept's atoms, the concepts an item of it brings into a regimen (itself, and a
     /// product's ingredients), as ranges of `atoms`.
     atom_ranges: Vec<(u32, u32)>,
@@ -269,7 +272,7 @@ impl Index {
         let kinds: Vec<ConceptKind> = model.concepts.iter().map(|c| c.kind()).collect();
         let concrete = |c: ConceptId| kinds[c.0 as usize] != ConceptKind::Class;
 
-        let mut names = FxHashMap::default();
+        let mut names: FxHashMap<Box<[u8]>, ConceptId> = FxHashMap::default();
         let mut key = String::new();
         for (i, c) in model.concepts.iter().enumerate() {
             let id = ConceptId(i as u32);
@@ -503,7 +506,7 @@ impl Index {
             list.extend_from_slice(&standing[a.0 as usize]);
         });
         let mut index = Index {
-            names,
+            names: NameTable::new(names.iter().map(|(k, &c)| (&k[..], c))),
             atom_ranges,
             atoms,
             substance_ranges,
@@ -644,13 +647,20 @@ impl Index {
 
     /// Looks a name up: an id, display name, synonym or brand, any case and punctuation, or
     /// `rxnorm:CODE`.
+    #[inline]
     pub fn resolve(&self, name: &str) -> Option<ConceptId> {
-        let bytes = name.as_bytes();
         // Already a key (an id, as most machine-written regimens give): found as it is. Every
         // key is its own normal form, so a name equal to one needs no normalizing.
-        if let Some(c) = self.names.get(bytes) {
-            return Some(*c);
+        match self.names.get(name.as_bytes()) {
+            Some(c) => Some(c),
+            None => self.resolve_normalized(name),
         }
+    }
+
+    /// [`Index::resolve`] for a name that is not a key as it is: its normal form's concept.
+    #[inline(never)]
+    fn resolve_normalized(&self, name: &str) -> Option<ConceptId> {
+        let bytes = name.as_bytes();
         let canonical = !bytes.is_empty()
             && bytes[0] != b'-'
             && bytes[bytes.len() - 1] != b'-'
@@ -681,11 +691,11 @@ impl Index {
                     gap = true;
                 }
             }
-            return self.names.get(&buf[..len]).copied();
+            return self.names.get(&buf[..len]);
         }
         let mut key = String::new();
         name_key(name, &mut key);
-        self.names.get(key.as_bytes()).copied()
+        self.names.get(key.as_bytes())
     }
 
     /// The concepts an item of concept `c` brings into a regimen: `c` itself, and, for a
