@@ -187,6 +187,22 @@ impl KnowledgeBase {
         Ok(self.inner.overrides.apply(report))
     }
 
+    /// [`KnowledgeBase::check`] for `screen`'s compact lines: without the names, and with the
+    /// findings left in the order they were made when their canonical order can be given beside
+    /// them ([`crate::report::Report`]'s `keyed`, for the line writer only).
+    pub(crate) fn check_keyed<'a>(
+        &'a self,
+        regimen: &'a Regimen,
+    ) -> Result<(Report<'a>, Option<crate::report::Order>), CheckError> {
+        let (report, order) = check::check_keyed(&self.inner.model, &self.inner.index, regimen)?;
+        if self.inner.overrides.is_empty() {
+            Ok((report, order))
+        } else {
+            // Overriding changes severities, and so the order: the report is put in order again.
+            Ok((self.inner.overrides.apply(report), None))
+        }
+    }
+
     /// The knowledge base as source data, ready for [`SourceData::write_dir`]; loading it again
     /// gives a knowledge base that checks every regimen the same (see [`crate::export`]).
     pub fn to_source(&self) -> SourceData {

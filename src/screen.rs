@@ -543,13 +543,21 @@ fn check_line(
         .read_json(text)
         .map_err(|e| (id_of(text), e.to_string()))?;
     let full = format == LineFormat::Full;
-    // A compact line does not show what each name resolved to: that list is not made.
-    let names = if full { Names::Listed } else { Names::Unlisted };
-    let report = kb
-        .check_with(regimen, names)
-        .map_err(|e| (regimen.id.clone(), e.to_string()))?;
-    *end = report.write_json_line_over(full, out, *end);
-    let worst = report.max_severity();
+    // A compact line does not show what each name resolved to, so that list is not made, and
+    // it is written once and dropped, so its findings are written through their order rather
+    // than moved into it. A full line's monitoring refers to its findings by place.
+    let (report, order) = if full {
+        (kb.check_with(regimen, Names::Listed), None)
+    } else {
+        match kb.check_keyed(regimen) {
+            Ok((report, order)) => (Ok(report), order),
+            Err(e) => (Err(e), None),
+        }
+    };
+    let report = report.map_err(|e| (regimen.id.clone(), e.to_string()))?;
+    *end = report.write_json_line_over(full, order.as_ref(), out, *end);
+    // Every finding is looked at: without their order, the first need not be the most severe.
+    let worst = report.findings.iter().map(|f| f.severity).max();
     // The next line's check takes the findings' allocation.
     crate::check::give_back_findings(report.findings);
     Ok(worst)

@@ -9,9 +9,9 @@ mod scratch;
 
 use crate::index::{Index, PartnerColumn, Rank, concept_bit};
 use crate::model::{ConceptId, ConceptKind, Endpoint, Model, RuleId, RuleKind};
-use crate::regimen::{Item, Regimen};
+use crate::regimen::{Item, Regimen, RegimenId};
 use crate::report::words::Unknown;
-use crate::report::{Finding, Items, Report, Resolved, Skipped};
+use crate::report::{Finding, Items, Order, Report, Resolved, Skipped};
 use crate::vocab::{FindingKind, Route, Severity};
 use scratch::Scratch;
 pub(crate) use scratch::give_back_findings;
@@ -141,6 +141,40 @@ pub(crate) fn check_with<'a>(
     regimen: &'a Regimen,
     names: Names,
 ) -> Result<Report<'a>, CheckError> {
+    let f = find(model, index, regimen, names)?;
+    Ok(Report::new(model, f.id, f.resolved, f.findings, f.skipped))
+}
+
+/// [`check`] without the names, for a report that is written once in compact form and
+/// dropped: its findings are left in the order they were made when their canonical order can
+/// be given beside them instead ([`Report::keyed`]).
+pub(crate) fn check_keyed<'a>(
+    model: &'a Model,
+    index: &'a Index,
+    regimen: &'a Regimen,
+) -> Result<(Report<'a>, Option<Order>), CheckError> {
+    let f = find(model, index, regimen, Names::Unlisted)?;
+    Ok(Report::keyed(
+        model, f.id, f.resolved, f.findings, f.skipped,
+    ))
+}
+
+/// What a check found, before it is put in order.
+struct Found<'a> {
+    id: Option<&'a RegimenId>,
+    resolved: Vec<Resolved<'a>>,
+    findings: Vec<Finding<'a>>,
+    skipped: Vec<Skipped<'a>>,
+}
+
+/// Runs the checks.
+#[inline(always)]
+fn find<'a>(
+    model: &'a Model,
+    index: &'a Index,
+    regimen: &'a Regimen,
+    names: Names,
+) -> Result<Found<'a>, CheckError> {
     let mut spare = Scratch::take();
     let mut known = std::mem::take(&mut spare.known);
     known.reserve(regimen.items.len());
@@ -198,13 +232,12 @@ pub(crate) fn check_with<'a>(
     spare.known = known;
     spare.conditions = conditions;
     spare.give_back();
-    Ok(Report::new(
-        model,
-        regimen.id.as_ref(),
+    Ok(Found {
+        id: regimen.id.as_ref(),
         resolved,
         findings,
         skipped,
-    ))
+    })
 }
 
 struct Checker<'a> {

@@ -9,6 +9,7 @@ use crate::KnowledgeBase;
 use crate::index::tests::TAKE_AS_LARGE;
 use crate::model::ConceptKind;
 use crate::regimen::Regimen;
+use crate::report::InOrder;
 
 thread_local! {
     /// Set by a test to choose how [`super::Checker::list_pairs`] lists pairs on this thread,
@@ -224,10 +225,47 @@ fn a_report_without_names_differs_only_in_their_list() {
         assert_eq!(listed.skipped, unlisted.skipped);
         // The compact line, which does not show the names, is the same byte for byte.
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        listed.write_json_line_over(false, &mut a, 0);
-        unlisted.write_json_line_over(false, &mut b, 0);
+        listed.write_json_line_over(false, None, &mut a, 0);
+        unlisted.write_json_line_over(false, None, &mut b, 0);
         assert_eq!(a, b);
         lines += 1;
     }
     assert!(lines > 100, "most regimens check ({lines})");
+}
+
+/// `screen`'s compact lines: a report whose findings are left in the order they were made,
+/// written through the order given beside it, is the sorted report's line byte for byte.
+#[test]
+fn a_keyed_report_writes_the_sorted_reports_line() {
+    let kb = KnowledgeBase::bundled();
+    let (mut keyed_lines, mut unmoved) = (0, 0);
+    for r in regimens(kb) {
+        let (sorted, (keyed, order)) = match (kb.check(&r), kb.check_keyed(&r)) {
+            (Ok(s), Ok(k)) => (s, k),
+            (s, k) => {
+                assert_eq!(
+                    s.err().map(|e| e.to_string()),
+                    k.err().map(|e| e.to_string())
+                );
+                continue;
+            }
+        };
+        let in_order: Vec<_> = InOrder::new(&keyed, order.as_ref()).iter().collect();
+        assert_eq!(in_order, sorted.findings.iter().collect::<Vec<_>>());
+        assert_eq!(
+            keyed.findings.iter().map(|f| f.severity).max(),
+            sorted.max_severity()
+        );
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        sorted.write_json_line_over(false, None, &mut a, 0);
+        keyed.write_json_line_over(false, order.as_ref(), &mut b, 0);
+        assert_eq!(String::from_utf8(a), String::from_utf8(b));
+        if order.is_some() {
+            keyed_lines += 1;
+            unmoved += usize::from(keyed.findings != sorted.findings);
+        }
+    }
+    // The order is given for most reports, and for many it is not the order they were made in.
+    assert!(keyed_lines > 100, "{keyed_lines}");
+    assert!(unmoved > 50, "{unmoved}");
 }

@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use crate::model::{Citation, Model};
 use crate::vocab::Severity;
 
-use super::{Finding, MonitoringNeed, Reason, Report, Skipped};
+use super::{Finding, InOrder, MonitoringNeed, Order, Reason, Report, Skipped};
 
 struct FindingJson<'r, 'a> {
     f: &'r Finding<'a>,
@@ -295,9 +295,20 @@ impl Report<'_> {
     /// bytes of `buf` from `at` on are room to write over (what an earlier run of lines left),
     /// and what is past the answer stays in `buf` as room for the next line (see
     /// `out::Out::over`): the caller cuts `buf` to its written bytes when the run is done.
-    pub(crate) fn write_json_line_over(&self, full: bool, buf: &mut Vec<u8>, at: usize) -> usize {
+    ///
+    /// `order` is the order [`Report::keyed`] returned with the report, if it did; a full line
+    /// needs the findings in canonical order themselves (its monitoring refers to them by
+    /// place), so `order` is for compact lines only.
+    pub(crate) fn write_json_line_over(
+        &self,
+        full: bool,
+        order: Option<&Order>,
+        buf: &mut Vec<u8>,
+        at: usize,
+    ) -> usize {
+        debug_assert!(!full || order.is_none());
         let o = &mut out::Out::over(buf, at);
-        write_into(self, full, o);
+        write_into(self, InOrder::new(self, order), full, o);
         o.len()
     }
 
@@ -326,15 +337,15 @@ impl Compact<'_, '_> {
 /// written before when a [`recall::Recall`] guard for its model lives on this thread.
 #[inline]
 fn write_line(r: &Report<'_>, full: bool, out: &mut Vec<u8>) {
-    write_into(r, full, &mut out::Out::new(out));
+    write_into(r, InOrder::new(r, None), full, &mut out::Out::new(out));
 }
 
 /// [`write_line`] into `o`.
 #[inline(always)]
-fn write_into(r: &Report<'_>, full: bool, o: &mut out::Out<'_>) {
+fn write_into(r: &Report<'_>, in_order: InOrder<'_, '_>, full: bool, o: &mut out::Out<'_>) {
     recall::with(r.model, |recent| match recent {
-        Some(recent) => line::recalling(o, r, full, recent),
-        None => line::report(o, r, full),
+        Some(recent) => line::recalling(o, r, in_order, full, recent),
+        None => line::report(o, r, in_order, full),
     });
 }
 

@@ -313,14 +313,27 @@ fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
 /// [`sort_by_keys`] with room for `N` keys.
 #[inline]
 fn sort_by_keys_in<const N: usize>(findings: &mut [Finding<'_>]) -> bool {
-    const { assert!(N < 1 << Finding::SHORT_KEY_FREE_BITS) };
+    const { assert!(N <= ON_STACK && ON_STACK < 1 << Finding::SHORT_KEY_FREE_BITS) };
     let n = findings.len();
     if n > N {
         return false;
     }
     let mut keys = [0u64; N];
     let keys = &mut keys[..n];
-    for (i, (k, f)) in keys.iter_mut().zip(findings.iter()).enumerate() {
+    if !sorted_keys(keys, findings) {
+        return false;
+    }
+    let mask = (1u64 << Finding::SHORT_KEY_FREE_BITS) - 1;
+    permute(findings, |i| (keys[i] & mask) as usize);
+    true
+}
+
+/// Fills `keys` with the short keys of `findings` (as many), each with its finding's position
+/// in its free low bits, and sorts them; false when a finding has no short key or two share
+/// one, so that only the full comparison can order them.
+#[inline(always)]
+fn sorted_keys(keys: &mut [u64], findings: &[Finding<'_>]) -> bool {
+    for (i, (k, f)) in keys.iter_mut().zip(findings).enumerate() {
         match f.short_key() {
             Some(key) => *k = key | i as u64,
             None => return false,
@@ -328,12 +341,53 @@ fn sort_by_keys_in<const N: usize>(findings: &mut [Finding<'_>]) -> bool {
     }
     keys.sort_unstable();
     let free = Finding::SHORT_KEY_FREE_BITS;
-    if keys.windows(2).any(|w| w[0] >> free == w[1] >> free) {
-        return false;
+    !keys.windows(2).any(|w| w[0] >> free == w[1] >> free)
+}
+
+/// The canonical order of findings left in the order they were made ([`Report::keyed`]): the
+/// positions of the findings, first to last.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Order {
+    at: [u8; ON_STACK],
+    len: u8,
+}
+
+/// A report's findings in canonical order: its own list, or that list through an [`Order`].
+#[derive(Clone, Copy)]
+pub(crate) struct InOrder<'r, 'a> {
+    findings: &'r [Finding<'a>],
+    order: Option<&'r Order>,
+}
+
+impl<'r, 'a> InOrder<'r, 'a> {
+    /// The findings of `report`, in the order `order` gives when there is one (it must be the
+    /// one [`Report::keyed`] returned with the report), in their own order otherwise.
+    pub(crate) fn new(report: &'r Report<'a>, order: Option<&'r Order>) -> InOrder<'r, 'a> {
+        debug_assert!(order.is_none_or(|o| o.len as usize == report.findings.len()));
+        InOrder {
+            findings: &report.findings,
+            order,
+        }
     }
-    let mask = (1u64 << free) - 1;
-    permute(findings, |i| (keys[i] & mask) as usize);
-    true
+
+    /// The first (most severe) finding.
+    pub(crate) fn first(&self) -> Option<&'r Finding<'a>> {
+        match self.order {
+            Some(o) => o.at[..o.len as usize]
+                .first()
+                .map(|&i| &self.findings[i as usize]),
+            None => self.findings.first(),
+        }
+    }
+
+    /// The findings, first to last.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'r Finding<'a>> + use<'r, 'a> {
+        let (findings, order) = (self.findings, self.order);
+        (0..findings.len()).map(move |k| match order {
+            Some(o) => &findings[o.at[k] as usize],
+            None => &findings[k],
+        })
+    }
 }
 
 /// Sorts stably by `cmp`, through positions: an element is moved at most once per cycle, and
@@ -397,6 +451,28 @@ fn repeats(findings: &[Finding<'_>], keys: &[(u128, u32)]) -> Vec<bool> {
     out
 }
 
+/// Puts findings in canonical order by comparing them in full (when their short keys do not
+/// settle it), dropping any finding equal in every field to the one before it.
+fn sort_findings(findings: &mut Vec<Finding<'_>>) {
+    let key = |f: &Finding<'_>| f.key().unwrap_or(0);
+    let any = sort_in_place(findings, key, Finding::order, |v, keys| {
+        // Without allocating when, as nearly always, no finding repeats another.
+        (1..v.len())
+            .any(|i| {
+                let (a, b) = (keys[i].0, keys[i - 1].0);
+                !(a != 0 && b != 0 && a != b) && v[i] == v[i - 1]
+            })
+            .then(|| repeats(v, keys))
+    });
+    if let Some(repeat) = any {
+        let mut i = 0;
+        findings.retain(|_| {
+            i += 1;
+            !repeat[i - 1]
+        });
+    }
+}
+
 impl<'a> Report<'a> {
     /// A report from its parts; findings and skipped checks are put in canonical order.
     pub fn new(
@@ -404,27 +480,56 @@ impl<'a> Report<'a> {
         id: Option<&'a RegimenId>,
         resolved: Vec<Resolved<'a>>,
         mut findings: Vec<Finding<'a>>,
-        mut skipped: Vec<Skipped<'a>>,
+        skipped: Vec<Skipped<'a>>,
     ) -> Report<'a> {
         if findings.len() > 1 && !sort_by_keys(&mut findings) {
-            let key = |f: &Finding<'_>| f.key().unwrap_or(0);
-            let any = sort_in_place(&mut findings, key, Finding::order, |v, keys| {
-                // Without allocating when, as nearly always, no finding repeats another.
-                (1..v.len())
-                    .any(|i| {
-                        let (a, b) = (keys[i].0, keys[i - 1].0);
-                        !(a != 0 && b != 0 && a != b) && v[i] == v[i - 1]
-                    })
-                    .then(|| repeats(v, keys))
-            });
-            if let Some(repeat) = any {
-                let mut i = 0;
-                findings.retain(|_| {
-                    i += 1;
-                    !repeat[i - 1]
-                });
+            sort_findings(&mut findings);
+        }
+        Report::with_sorted(model, id, resolved, findings, skipped)
+    }
+
+    /// [`Report::new`], but when the findings' short keys settle their canonical order (as
+    /// nearly always) the findings are left in the order they were made, and that order is
+    /// returned beside them: for a report written once through the order and dropped
+    /// (`screen`'s compact lines), this spares moving every finding into place. The report's
+    /// own `findings` are then **not** in canonical order; only [`InOrder`] reads them right.
+    pub(crate) fn keyed(
+        model: &'a Model,
+        id: Option<&'a RegimenId>,
+        resolved: Vec<Resolved<'a>>,
+        mut findings: Vec<Finding<'a>>,
+        skipped: Vec<Skipped<'a>>,
+    ) -> (Report<'a>, Option<Order>) {
+        let n = findings.len();
+        let mut order = None;
+        if n > 1 {
+            let mut keys = [0u64; ON_STACK];
+            if n <= ON_STACK && sorted_keys(&mut keys[..n], &findings) {
+                let mask = (1u64 << Finding::SHORT_KEY_FREE_BITS) - 1;
+                let mut o = Order {
+                    at: [0; ON_STACK],
+                    len: n as u8,
+                };
+                for (at, k) in o.at.iter_mut().zip(&keys[..n]) {
+                    *at = (k & mask) as u8;
+                }
+                order = Some(o);
+            } else {
+                sort_findings(&mut findings);
             }
         }
+        let report = Report::with_sorted(model, id, resolved, findings, skipped);
+        (report, order)
+    }
+
+    /// A report of findings in the order wanted; skipped checks are put in canonical order.
+    fn with_sorted(
+        model: &'a Model,
+        id: Option<&'a RegimenId>,
+        resolved: Vec<Resolved<'a>>,
+        findings: Vec<Finding<'a>>,
+        mut skipped: Vec<Skipped<'a>>,
+    ) -> Report<'a> {
         if skipped.len() > 1 {
             // The dose checks give theirs in order already, one entry an item.
             if skipped.windows(2).any(|w| w[0].after(&w[1])) {

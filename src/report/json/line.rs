@@ -15,21 +15,27 @@ use crate::vocab::{Evidence, FindingKind, Severity};
 
 use super::super::words::SkipReason;
 use super::super::{
-    DoseDetail, Finding, Measure, Origin, Overridden, Reason, Report, Resolved, Skipped,
+    DoseDetail, Finding, InOrder, Measure, Origin, Overridden, Reason, Report, Resolved, Skipped,
 };
 use super::out::{Out, Window};
 use super::recall::{Key, Recent};
 
 /// Writes `r`; `full` adds what resolved to what, the rules' texts and the merged monitoring
 /// (as `write_report` in the parent module).
-pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, full: bool) {
-    write::<false>(o, r, full, None);
+pub(super) fn report(o: &mut Out<'_>, r: &Report<'_>, in_order: InOrder<'_, '_>, full: bool) {
+    write::<false>(o, r, in_order, full, None);
 }
 
 /// Writes `r` (as [`report`]), recalling from `recent` the findings and skipped entries
 /// written before, and keeping there those that were not.
-pub(super) fn recalling(o: &mut Out<'_>, r: &Report<'_>, full: bool, recent: &mut Recent) {
-    write::<true>(o, r, full, Some(recent));
+pub(super) fn recalling(
+    o: &mut Out<'_>,
+    r: &Report<'_>,
+    in_order: InOrder<'_, '_>,
+    full: bool,
+    recent: &mut Recent,
+) {
+    write::<true>(o, r, in_order, full, Some(recent));
 }
 
 /// [`report`], or with `RECALL` (and `recent`) [`recalling`].
@@ -40,16 +46,17 @@ pub(super) fn recalling(o: &mut Out<'_>, r: &Report<'_>, full: bool, recent: &mu
 fn write<const RECALL: bool>(
     o: &mut Out<'_>,
     r: &Report<'_>,
+    in_order: InOrder<'_, '_>,
     full: bool,
     mut recent: Option<&mut Recent>,
 ) {
-    top::<RECALL>(o, r);
+    top::<RECALL>(o, r, in_order);
     if full {
         o.raw(",\"resolved\":");
         o.seq(&r.resolved, resolved);
     }
     o.raw(",\"findings\":");
-    findings::<RECALL>(o, r, full, recent.as_deref_mut());
+    findings::<RECALL>(o, r, in_order, full, recent.as_deref_mut());
     if full {
         o.raw(",\"monitoring\":[");
         let mut first = true;
@@ -80,10 +87,11 @@ fn write<const RECALL: bool>(
 fn findings<const RECALL: bool>(
     o: &mut Out<'_>,
     r: &Report<'_>,
+    in_order: InOrder<'_, '_>,
     full: bool,
     mut recent: Option<&mut Recent>,
 ) {
-    o.seq(&r.findings, |o, f| {
+    o.seq(in_order.iter(), |o, f| {
         recalled::<RECALL>(
             o,
             recent.as_deref_mut(),
@@ -94,7 +102,7 @@ fn findings<const RECALL: bool>(
 }
 
 /// The first fields of a report, in both forms: its id, status, most severe finding and counts.
-fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
+fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>, in_order: InOrder<'_, '_>) {
     o.raw("{");
     if let Some(id) = r.id {
         o.raw("\"id\":");
@@ -106,7 +114,7 @@ fn top<const RECALL: bool>(o: &mut Out<'_>, r: &Report<'_>) {
     } else {
         "\"status\":\"findings\""
     });
-    if let Some(s) = r.max_severity() {
+    if let Some(s) = in_order.first().map(|f| f.severity) {
         o.raw(",\"max_severity\":");
         o.id(s.as_str());
     }
