@@ -269,3 +269,31 @@ fn a_keyed_report_writes_the_sorted_reports_line() {
     assert!(keyed_lines > 100, "{keyed_lines}");
     assert!(unmoved > 50, "{unmoved}");
 }
+
+/// With overrides, which change severities and so the order, the keyed check gives a report
+/// sorted again and no order, and the same line.
+#[test]
+fn a_keyed_report_with_overrides_is_sorted_again() {
+    let overrides = crate::Overrides::from_json(
+        "overrides.json",
+        include_str!("../../examples/overrides.json"),
+    )
+    .expect("the example overrides read");
+    let kb = overrides
+        .apply(KnowledgeBase::bundled())
+        .expect("the example overrides apply");
+    let mut overridden = 0;
+    for r in regimens(&kb) {
+        let (Ok(sorted), Ok((keyed, order))) = (kb.check(&r), kb.check_keyed(&r)) else {
+            continue;
+        };
+        assert!(order.is_none());
+        assert_eq!(keyed.findings, sorted.findings);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        sorted.write_json_line_over(false, None, &mut a, 0);
+        keyed.write_json_line_over(false, None, &mut b, 0);
+        assert_eq!(a, b);
+        overridden += usize::from(sorted.findings.iter().any(|f| f.overridden.is_some()));
+    }
+    assert!(overridden > 0, "the overrides change some report");
+}
