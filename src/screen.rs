@@ -24,7 +24,7 @@ use serde::{Serialize, Serializer};
 use crate::check::Names;
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
-use crate::report::Report;
+use crate::report::{InOrder, Report};
 use crate::vocab::Severity;
 
 /// What each report line holds.
@@ -556,8 +556,11 @@ fn check_line(
     };
     let report = report.map_err(|e| (regimen.id.clone(), e.to_string()))?;
     *end = report.write_json_line_over(full, order.as_ref(), out, *end);
-    // Every finding is looked at: without their order, the first need not be the most severe.
-    let worst = report.findings.iter().map(|f| f.severity).max();
+    // The first finding in canonical order is the most severe (the report's own first need
+    // not be, when it comes with an order).
+    let worst = InOrder::new(&report, order.as_ref())
+        .first()
+        .map(|f| f.severity);
     // The next line's check takes the findings' allocation.
     crate::check::give_back_findings(report.findings);
     Ok(worst)
