@@ -4,7 +4,7 @@
 //! The lists hold references into the regimen and the knowledge base, so they are kept empty and
 //! their allocations are handed from one check's lifetime to the next ([`reuse`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use super::Known;
 use super::dose::{Dosed, Skip};
@@ -51,7 +51,7 @@ pub(crate) struct Scratch<'a> {
 }
 
 thread_local! {
-    static SPARE: Cell<Scratch<'static>> = Cell::new(Scratch::default());
+    static SPARE: RefCell<Scratch<'static>> = RefCell::new(Scratch::default());
     /// The allocation of a report's findings, handed back by a caller done with the report
     /// ([`give_back_findings`]).
     static FINDINGS: Cell<Vec<Finding<'static>>> = const { Cell::new(Vec::new()) };
@@ -108,31 +108,45 @@ impl<'a> Scratch<'a> {
     /// The thread's working space, or a new one when another check on this thread holds it.
     pub(crate) fn take() -> Scratch<'a> {
         // Lists of `'static` references are lists of `'a` references as they are (the lists
-        // are covariant), and they are empty: only handing them back needs [`reuse`].
-        SPARE.with(Cell::take)
+        // are covariant), and they are empty: only handing them back needs [`reuse`]. Taken
+        // list by list, so that only the lists move, not the whole space (which moved through
+        // `memcpy` calls, both ways, when it was taken and put back whole).
+        SPARE.with(|c| {
+            let s = &mut *c.borrow_mut();
+            Scratch {
+                known: std::mem::take(&mut s.known),
+                conditions: std::mem::take(&mut s.conditions),
+                rules: std::mem::take(&mut s.rules),
+                pairs: std::mem::take(&mut s.pairs),
+                columns: std::mem::take(&mut s.columns),
+                members: std::mem::take(&mut s.members),
+                calls: std::mem::take(&mut s.calls),
+                dosed: std::mem::take(&mut s.dosed),
+                skips: std::mem::take(&mut s.skips),
+                order: std::mem::take(&mut s.order),
+                holders: std::mem::take(&mut s.holders),
+                items: std::mem::take(&mut s.items),
+            }
+        })
     }
 
-    /// Hands the working space back to the thread for the next check.
+    /// Hands the working space back to the thread for the next check, list by list.
     pub(crate) fn give_back(self) {
-        let spare = self.relabel();
-        SPARE.with(|c| c.set(spare));
-    }
-
-    fn relabel<'b>(self) -> Scratch<'b> {
-        Scratch {
-            known: reuse(self.known),
-            conditions: keep(self.conditions),
-            rules: keep(self.rules),
-            pairs: keep_up_to(self.pairs, super::BRANCHLESS_PAIRS),
-            columns: keep(self.columns),
-            members: keep(self.members),
-            calls: reuse(self.calls),
-            dosed: reuse(self.dosed),
-            skips: reuse(self.skips),
-            order: keep(self.order),
-            holders: reuse(self.holders),
-            items: reuse(self.items),
-        }
+        SPARE.with(|c| {
+            let s = &mut *c.borrow_mut();
+            s.known = reuse(self.known);
+            s.conditions = keep(self.conditions);
+            s.rules = keep(self.rules);
+            s.pairs = keep_up_to(self.pairs, super::BRANCHLESS_PAIRS);
+            s.columns = keep(self.columns);
+            s.members = keep(self.members);
+            s.calls = reuse(self.calls);
+            s.dosed = reuse(self.dosed);
+            s.skips = reuse(self.skips);
+            s.order = keep(self.order);
+            s.holders = reuse(self.holders);
+            s.items = reuse(self.items);
+        });
     }
 }
 
