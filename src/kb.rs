@@ -174,16 +174,7 @@ impl KnowledgeBase {
 
     /// Checks a regimen against this knowledge base.
     pub fn check<'a>(&'a self, regimen: &'a Regimen) -> Result<Report<'a>, CheckError> {
-        self.check_with(regimen, check::Names::Listed)
-    }
-
-    /// [`KnowledgeBase::check`], listing the regimen's names in the report or not.
-    pub(crate) fn check_with<'a>(
-        &'a self,
-        regimen: &'a Regimen,
-        names: check::Names,
-    ) -> Result<Report<'a>, CheckError> {
-        let report = check::check_with(&self.inner.model, &self.inner.index, regimen, names)?;
+        let report = check::check(&self.inner.model, &self.inner.index, regimen)?;
         Ok(self.inner.overrides.apply(report))
     }
 

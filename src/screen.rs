@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::check::Names;
 use crate::kb::KnowledgeBase;
 use crate::regimen::{MAX_REGIMEN_BYTES, Regimen, RegimenId};
 use crate::report::{InOrder, Report};
@@ -547,14 +546,11 @@ fn check_line(
     // it is written once and dropped, so its findings are written through their order rather
     // than moved into it. A full line's monitoring refers to its findings by place.
     let (report, order) = if full {
-        (kb.check_with(regimen, Names::Listed), None)
+        kb.check(regimen).map(|report| (report, None))
     } else {
-        match kb.check_keyed(regimen) {
-            Ok((report, order)) => (Ok(report), order),
-            Err(e) => (Err(e), None),
-        }
-    };
-    let report = report.map_err(|e| (regimen.id.clone(), e.to_string()))?;
+        kb.check_keyed(regimen)
+    }
+    .map_err(|e| (regimen.id.clone(), e.to_string()))?;
     *end = report.write_json_line_over(full, order.as_ref(), out, *end);
     // The first finding in canonical order is the most severe (the report's own first need
     // not be, when it comes with an order).

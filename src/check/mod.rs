@@ -121,7 +121,8 @@ pub fn check<'a>(
     index: &'a Index,
     regimen: &'a Regimen,
 ) -> Result<Report<'a>, CheckError> {
-    check_with(model, index, regimen, Names::Listed)
+    let f = find(model, index, regimen, Names::Listed)?;
+    Ok(Report::new(model, f.id, f.resolved, f.findings, f.skipped))
 }
 
 /// Whether a report lists what each name of the regimen resolved to ([`Report::resolved`]).
@@ -132,17 +133,6 @@ pub(crate) enum Names {
     /// Left out, for a report only ever written in a form that does not show them (a compact
     /// screening line): their list is neither built nor allocated.
     Unlisted,
-}
-
-/// [`check`], listing the names or not.
-pub(crate) fn check_with<'a>(
-    model: &'a Model,
-    index: &'a Index,
-    regimen: &'a Regimen,
-    names: Names,
-) -> Result<Report<'a>, CheckError> {
-    let f = find(model, index, regimen, names)?;
-    Ok(Report::new(model, f.id, f.resolved, f.findings, f.skipped))
 }
 
 /// [`check`] without the names, for a report that is written once in compact form and
