@@ -702,24 +702,6 @@ fn skipped<const RECALL: bool>(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
         }
         Reason::Dose(r) => r.write_simple(&mut |p, _| reason += p.len()),
     };
-    // A limit's `days` (or `times_per_day`) not given where the limit that applies is a whole
-    // number: not one of `write_simple`'s reasons, since it has a number, but common (one
-    // line in fifteen on the bench), and through `fmt` each cost about 1,800 instructions.
-    // Written as `SkipReason`'s `Display` writes it (`Measure`'s, then `Ratio`'s, for the
-    // number: its integer's digits).
-    let course = match &s.reason {
-        Reason::Dose(SkipReason::NotGiven {
-            kind,
-            chosen: Some((m, band)),
-        }) if m.value.denom() == 1 => u64::try_from(m.value.numer())
-            .ok()
-            .map(|n| (*kind, n, m.unit, *band)),
-        _ => None,
-    };
-    if let Some((kind, _, unit, band)) = course {
-        // The words around the parts are under 60 bytes, the number at most 20.
-        reason = kind.needs().len() + kind.label().len() + unit.len() + band.len() + 80;
-    }
     // `,{"item":`, `,"checks":[`, `],"reason":` and the quotes, under 40 bytes.
     let bound = 40
         + escaped(s.item)
@@ -756,21 +738,9 @@ fn skipped<const RECALL: bool>(o: &mut Out<'_>, s: &Skipped<'_>, first: bool) {
                 }
             }
             w.raw("\"}");
-        } else if let Some((kind, n, unit, band)) = course {
-            w.raw("\"`");
-            w.id_piece(kind.needs());
-            w.raw("` not given; the ");
-            w.id_piece(kind.label());
-            w.raw(" (");
-            w.u64(n);
-            w.raw(" ");
-            w.id_piece(unit);
-            w.raw(" in band `");
-            w.escaped(band);
-            w.raw("`) was not checked\"}");
         }
     });
-    if !simple && course.is_none() {
+    if !simple {
         if let Reason::Dose(r) = &s.reason {
             o.str_with(|e| fmt::write(e, format_args!("{r}")));
         }
@@ -819,7 +789,7 @@ mod tests {
         true
     }
 
-    /// A limit's `days` or `times_per_day` not given, with a whole limit (written by hand)
+    /// A limit's `days` or `times_per_day` not given, with a whole limit (written in pieces)
     /// or another (through `fmt`), and a band name that needs an escape: the bytes serde_json
     /// writes for the entry.
     #[test]
