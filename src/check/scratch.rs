@@ -130,22 +130,37 @@ impl<'a> Scratch<'a> {
         })
     }
 
-    /// Hands the working space back to the thread for the next check, list by list.
+    /// Hands the working space back to the thread for the next check, list by list. (Taken
+    /// apart whole, so that a list added to `Scratch` and not handed back here does not compile.)
     pub(crate) fn give_back(self) {
+        let Scratch {
+            known,
+            conditions,
+            rules,
+            pairs,
+            columns,
+            members,
+            calls,
+            dosed,
+            skips,
+            order,
+            holders,
+            items,
+        } = self;
         SPARE.with(|c| {
             let s = &mut *c.borrow_mut();
-            s.known = reuse(self.known);
-            s.conditions = keep(self.conditions);
-            s.rules = keep(self.rules);
-            s.pairs = keep_up_to(self.pairs, super::BRANCHLESS_PAIRS);
-            s.columns = keep(self.columns);
-            s.members = keep(self.members);
-            s.calls = reuse(self.calls);
-            s.dosed = reuse(self.dosed);
-            s.skips = reuse(self.skips);
-            s.order = keep(self.order);
-            s.holders = reuse(self.holders);
-            s.items = reuse(self.items);
+            s.known = reuse(known);
+            s.conditions = keep(conditions);
+            s.rules = keep(rules);
+            s.pairs = keep_up_to(pairs, super::BRANCHLESS_PAIRS);
+            s.columns = keep(columns);
+            s.members = keep(members);
+            s.calls = reuse(calls);
+            s.dosed = reuse(dosed);
+            s.skips = reuse(skips);
+            s.order = keep(order);
+            s.holders = reuse(holders);
+            s.items = reuse(items);
         });
     }
 }
