@@ -693,16 +693,19 @@ impl<'a> Finding<'a> {
     #[inline]
     pub(crate) fn key(&self) -> Option<u128> {
         let [severity, kind, rule, first, second] = self.key_parts()?;
-        // Three bits of severity, eight of kind, 32 of rule, 33 for each item; the lowest 19
-        // bits are 0.
+        // Three bits of severity, eight of kind, 32 of rule, 33 for each item; the lowest
+        // `KEY_FREE_BITS` bits are 0.
         Some(
             u128::from(severity) << 125
                 | u128::from(kind) << 117
                 | u128::from(rule) << 85
                 | u128::from(first) << 52
-                | u128::from(second) << 19,
+                | u128::from(second) << Self::KEY_FREE_BITS,
         )
     }
+
+    /// How many of the lowest bits of a [`Finding::key`] are 0.
+    pub(crate) const KEY_FREE_BITS: u32 = 19;
 
     /// [`Finding::key`] in 64 bits, when its parts fit: a rule rank under 2^21 (about a
     /// million rule, limit and threshold ids), item ranks under 2^15 (about 16,000 concept

@@ -303,11 +303,36 @@ const FEW: usize = 16;
 /// otherwise. Each key carries its finding's position in its low bits, so the sort moves one
 /// word per finding and the findings themselves are moved once, into place.
 fn sort_by_keys(findings: &mut [Finding<'_>]) -> bool {
-    if findings.len() <= FEW {
-        sort_by_keys_in::<FEW>(findings)
-    } else {
-        sort_by_keys_in::<ON_STACK>(findings)
+    match findings.len() {
+        n if n <= FEW => sort_by_keys_in::<FEW>(findings),
+        n if n <= ON_STACK => sort_by_keys_in::<ON_STACK>(findings),
+        _ => sort_many_by_keys(findings),
     }
+}
+
+/// [`sort_by_keys`] for more findings than the stack keeps keys for (large regimens): their
+/// long keys, each with its finding's position in its free low bits, in one list. Sorting
+/// plain numbers costs a fraction of sorting pairs of key and position.
+fn sort_many_by_keys(findings: &mut [Finding<'_>]) -> bool {
+    let free = Finding::KEY_FREE_BITS;
+    let n = findings.len();
+    if n >= 1 << free {
+        return false;
+    }
+    let mut keys = Vec::with_capacity(n);
+    for (i, f) in findings.iter().enumerate() {
+        match f.key() {
+            Some(key) => keys.push(key | i as u128),
+            None => return false,
+        }
+    }
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] >> free == w[1] >> free) {
+        return false;
+    }
+    let mask = (1u128 << free) - 1;
+    permute(findings, |i| (keys[i] & mask) as usize);
+    true
 }
 
 /// [`sort_by_keys`] with room for `N` keys.
@@ -514,7 +539,7 @@ impl<'a> Report<'a> {
                     *at = (k & mask) as u8;
                 }
                 order = Some(o);
-            } else {
+            } else if !sort_by_keys(&mut findings) {
                 sort_findings(&mut findings);
             }
         }
@@ -685,5 +710,69 @@ mod tests {
             sort_in_place(&mut by_key, key, |a, b| a.0.cmp(&b.0), |_, _| ());
             assert_eq!(by_key, expected, "{n} elements, with keys");
         }
+    }
+
+    /// Regimens of `n` items of the bundled data, each starting further on, for an older
+    /// adult with a kidney condition: many findings each.
+    fn large_regimens(n: usize) -> Vec<crate::Regimen> {
+        let kb = crate::KnowledgeBase::bundled();
+        let ids: Vec<&str> = kb
+            .model()
+            .concepts
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.kind(),
+                    crate::model::ConceptKind::Class | crate::model::ConceptKind::Condition
+                )
+            })
+            .map(|c| &*c.id)
+            .collect();
+        (0..ids.len())
+            .step_by(n / 2)
+            .map(|start| {
+                let items: Vec<String> = (0..n)
+                    .map(|k| format!(r#"{{"id":"{}"}}"#, ids[(start + 7 * k) % ids.len()]))
+                    .collect();
+                let json = format!(
+                    r#"{{"patient":{{"age_years":70,"conditions":["chronic-kidney-disease"]}},"items":[{}]}}"#,
+                    items.join(",")
+                );
+                crate::Regimen::from_json(&json).expect("a valid regimen")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn many_findings_sorted_by_their_keys_are_in_the_full_order() {
+        let kb = crate::KnowledgeBase::bundled();
+        let mut tried = 0;
+        for regimen in large_regimens(60) {
+            let sorted = kb.check(&regimen).expect("checks").findings;
+            if sorted.len() <= ON_STACK {
+                continue;
+            }
+            tried += 1;
+            // Made in another order, as from a shuffled regimen.
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ sorted.len() as u64;
+            let mut shuffled = sorted.clone();
+            for i in (1..shuffled.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let mut by_keys = shuffled.clone();
+            assert!(sort_by_keys(&mut by_keys), "the keys settle the order");
+            let mut in_full = shuffled;
+            sort_findings(&mut in_full);
+            assert_eq!(by_keys, in_full);
+            assert_eq!(by_keys, sorted);
+            assert!(by_keys.windows(2).all(|w| w[0].order(&w[1]).is_lt()));
+        }
+        assert!(
+            tried > 3,
+            "{tried} reports of more than {ON_STACK} findings"
+        );
     }
 }
