@@ -388,3 +388,109 @@ fn check_and_validate_take_an_override_file() {
     assert_eq!(code, Some(1));
     assert!(err.contains("no-such-rule"), "{err}");
 }
+
+/// Four regimens for `screen`: one with an id and a major interaction, a line that is not
+/// JSON, one without an id and without findings, and one with an item nobody knows.
+const SCREEN_LINES: &str = concat!(
+    r#"{"id":"first","items":[{"id":"warfarin"},{"id":"ibuprofen"}]}"#,
+    "\n",
+    "not json\n",
+    r#"{"items":[{"id":"acetaminophen"}]}"#,
+    "\n",
+    r#"{"id":"last","items":[{"id":"no-such-drug"}]}"#,
+    "\n",
+);
+
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    text(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
+        .collect()
+}
+
+#[test]
+fn screen_writes_a_line_for_each_line_in_input_order_and_a_summary() {
+    let out = medcheck(&["screen", "-", "--threads", "1"], Some(SCREEN_LINES));
+    // A line that could not be read makes the exit code 1, and does not stop the run.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 4, "{}", text(&out.stdout));
+    assert_eq!(lines[0]["id"], "first");
+    assert_eq!(lines[0]["status"], "findings");
+    assert_eq!(lines[0]["max_severity"], "major");
+    assert_eq!(lines[0]["findings"][0]["rule"], "anticoagulant-nsaid");
+    assert_eq!(lines[1]["status"], "error");
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert_eq!(lines[2]["status"], "clean");
+    assert!(lines[2].get("id").is_none(), "no id in, no id out");
+    // Not in the knowledge base: a finding, never a clean line.
+    assert_eq!(lines[3]["id"], "last");
+    assert_eq!(lines[3]["findings"][0]["kind"], "unknown-item");
+    let summary = text(&out.stderr);
+    assert!(
+        summary.contains("screened 4 line(s): 1 clean, 2 with findings"),
+        "{summary}"
+    );
+    assert!(summary.contains("1 error(s)"), "{summary}");
+
+    // The same lines from a file, on any number of threads, many times over (past one batch
+    // of lines): the same bytes, in input order.
+    let many = SCREEN_LINES.repeat(150);
+    let dir = temp_dir("screen");
+    let file = dir.join("regimens.ndjson");
+    std::fs::write(&file, &many).unwrap();
+    let one = medcheck(&["screen", file.to_str().unwrap(), "--threads", "1"], None);
+    let lines = json_lines(&one.stdout);
+    assert_eq!(lines.len(), 600);
+    for (k, (line, first)) in lines
+        .iter()
+        .zip(json_lines(&out.stdout).iter().cycle())
+        .enumerate()
+    {
+        if k % 4 == 1 {
+            // Error lines say which line of the input they answer.
+            assert_eq!(line["line"], k + 1);
+            assert_eq!(line["error"], first["error"]);
+        } else {
+            assert_eq!(line, first, "line {}", k + 1);
+        }
+    }
+    for threads in ["2", "3"] {
+        let again = medcheck(
+            &["screen", file.to_str().unwrap(), "--threads", threads],
+            None,
+        );
+        assert!(again.stdout == one.stdout, "{threads} threads: other bytes");
+        assert_eq!(again.status.code(), Some(1));
+    }
+    let full = medcheck(&["screen", "-", "--format", "full"], Some(SCREEN_LINES));
+    let full = json_lines(&full.stdout);
+    assert_eq!(full.len(), 4);
+    assert!(
+        full[0]["findings"][0]["summary"].is_string(),
+        "full lines carry the texts"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn screen_exit_codes() {
+    let major = r#"{"id":"a","items":[{"id":"warfarin"},{"id":"ibuprofen"}]}"#;
+    let code = |args: &[&str], input: &str| medcheck(args, Some(input)).status.code();
+    assert_eq!(
+        code(&["screen"], major),
+        Some(0),
+        "--fail-on none by default"
+    );
+    assert_eq!(code(&["screen", "--fail-on", "major"], major), Some(1));
+    assert_eq!(
+        code(&["screen", "--fail-on", "contraindicated"], major),
+        Some(0)
+    );
+    let missing = medcheck(&["screen", "/nonexistent/regimens.ndjson"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stdout.is_empty());
+    assert!(text(&missing.stderr).contains("/nonexistent/regimens.ndjson"));
+    assert_eq!(code(&["screen", "--threads", "0"], major), Some(2));
+}
