@@ -4,6 +4,8 @@
 //! `--fail-on`, or invalid data for `validate`; 2 bad input or usage, with the reason on stderr.
 #![forbid(unsafe_code)]
 
+mod pipes;
+
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -443,6 +445,7 @@ fn screen(
         },
         progress: io::stderr().is_terminal(),
     };
+    pipes::widen_stdout_pipe();
     let file = file.unwrap_or(Path::new("-"));
     let shown = file.display().to_string();
     let result = if file == Path::new("-") {

@@ -494,3 +494,36 @@ fn screen_exit_codes() {
     assert!(text(&missing.stderr).contains("/nonexistent/regimens.ndjson"));
     assert_eq!(code(&["screen", "--threads", "0"], major), Some(2));
 }
+
+/// `screen` raises the capacity of a pipe it writes into (`cli/src/pipes.rs`): with the
+/// default 64 KiB, a pipe into another process held it to about half its speed.
+#[cfg(target_os = "linux")]
+#[test]
+fn screen_widens_the_pipe_it_writes_into() {
+    use std::io::Read;
+    let limit = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .unwrap_or(1 << 20);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medcheck"))
+        .args(["screen", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run medcheck");
+    let mut stdout = child.stdout.take().unwrap();
+    let before = rustix::pipe::fcntl_getpipe_size(&stdout).expect("a pipe");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(SCREEN_LINES.as_bytes()).unwrap();
+    drop(stdin);
+    let mut out = Vec::new();
+    stdout.read_to_end(&mut out).unwrap();
+    child.wait().unwrap();
+    assert_eq!(json_lines(&out).len(), 4);
+    let after = rustix::pipe::fcntl_getpipe_size(&stdout).expect("still a pipe");
+    assert!(
+        after >= limit.min(1 << 20) && after >= before,
+        "pipe of {before} bytes, then {after} (limit {limit})"
+    );
+}
