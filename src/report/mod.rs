@@ -539,7 +539,9 @@ impl<'a> Report<'a> {
                     *at = (k & mask) as u8;
                 }
                 order = Some(o);
-            } else if !sort_by_keys(&mut findings) {
+            } else if n <= ON_STACK || !sort_many_by_keys(&mut findings) {
+                // Up to `ON_STACK`, the short keys just failed, and `sort_by_keys` would only
+                // try them again.
                 sort_findings(&mut findings);
             }
         }
